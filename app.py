@@ -1,0 +1,20 @@
+"""wikitown's Streamlit app: one page per role. Run: streamlit run app.py"""
+
+import streamlit as st
+
+from ui.common import current_lang, language_switch
+from wikitown.i18n import translator
+
+st.set_page_config(page_title="wikitown", page_icon="🏯", layout="wide")
+
+lang = current_lang()
+t = translator(lang)
+pages = [
+    st.Page("pages/home.py", title=t("app.page.home"), icon="🏠", default=True, url_path="home"),
+    st.Page("pages/participant.py", title=t("app.page.participant"), icon="📷", url_path="participant"),
+    st.Page("pages/librarian.py", title=t("app.page.librarian"), icon="📚", url_path="librarian"),
+    st.Page("pages/organizer.py", title=t("app.page.organizer"), icon="🗺️", url_path="organizer"),
+]
+nav = st.navigation(pages, position="top")
+language_switch()
+nav.run()
