@@ -357,6 +357,7 @@ class PreparedPhoto:
     info: PhotoInfo
     publish: bytes  # JPEG
     thumb: bytes  # JPEG, no metadata
+    index: int = 0  # position in an upload batch
 
     @property
     def ext(self) -> str:
