@@ -320,9 +320,10 @@ def read_photo(source: bytes | str | Path, *, name: str | None = None, dimension
                     except Exception as exc:  # noqa: BLE001 - a bad EXIF block is not a bad photo
                         log.debug("Pillow EXIF failed on %s: %r", label, exc)
                         fallback = {}
-        except OSError as exc:
-            return _fail(info, "finds.reject.corrupt", f"the image is damaged or incomplete ({exc})", reason=str(exc))
-        except Exception as exc:  # noqa: BLE001 - Pillow raises ValueError/SyntaxError/... on garbage
+        except Exception as exc:  # noqa: BLE001 - Pillow raises OSError/ValueError/SyntaxError/... on garbage
+            if type(exc).__name__ == "DecompressionBombError":
+                return _fail(info, "finds.reject.bomb", f"too many pixels for a photo ({exc})",
+                             width="?", height="?")
             return _fail(info, "finds.reject.corrupt", f"the image is damaged or incomplete ({exc})", reason=str(exc))
         for key in ("taken", "orientation"):
             if found.get(key) is None:
