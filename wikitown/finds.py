@@ -326,7 +326,7 @@ def _write_find(event, participant_id, stored, file_results, note, clean_fields,
             match = Match(chosen["id"], status, distance)
         else:
             match = auto
-        stamp = now()
+        stamp = _stamp()
         find_id = "f" + secrets.token_urlsafe(12)
         conn.execute(finds.insert().values(
             id=find_id, participant_id=participant_id, site_id=match.site_id, note=note, fields=clean_fields,
@@ -348,6 +348,13 @@ def _insert_media(conn, find_id: str, new_photos: list, results: list[FileResult
             publish_sha1=publish_sha1, thumb_path=thumb_path, created_at=stamp))
         results.append(FileResult(photo.name, "accepted", "finds.file.accepted", sha1=photo.sha1,
                                   find_id=find_id, index=photo.index))
+
+
+def _stamp() -> str:
+    """Microseconds, so finds sent within one second keep their order (lists, exports)."""
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def _order(results: list[FileResult]) -> list[FileResult]:
