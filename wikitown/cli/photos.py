@@ -65,7 +65,7 @@ def _info_one(path: str) -> dict:
                 "error": f"unexpected error: {exc!r}"}
     data = info.as_json()
     if info.error_key:
-        data["error"] = t(info.error_key, _LANG, name=path, **info.error_params)
+        data["error"] = t(info.error_key, _LANG, name=os.path.basename(path), **info.error_params)
     return data
 
 
