@@ -84,18 +84,24 @@ def consent_form(ctx: Context, person: dict | None = None) -> None:
         st.rerun()
 
 
-def _browser_position() -> tuple[float, float, float | None] | None:
+def _browser_position(n: int) -> tuple[float, float, float | None] | None:
+    """The phone's position for upload round ``n``: each new find asks the browser again
+    (people walk between sites). A value set by hand in GEO_KEY without a round (tests)
+    is used as it is."""
     geo = st.session_state.get(GEO_KEY)
-    if not geo:
+    stale = isinstance(geo, dict) and "round" in geo and geo["round"] != (n, st.session_state.get("geo_refresh", 0))
+    if not geo or stale:
+        geo = None
         try:
             from streamlit_js_eval import get_geolocation
 
-            raw = get_geolocation(component_key=GEO_COMPONENT_KEY)
+            raw = get_geolocation(component_key=f"{GEO_COMPONENT_KEY}_{n}_{st.session_state.get('geo_refresh', 0)}")
         except Exception:  # noqa: BLE001 - no component (tests, old browsers): fall back to picking a site
             raw = None
         if isinstance(raw, dict) and isinstance(raw.get("coords"), dict):
             c = raw["coords"]
-            geo = {"lat": c.get("latitude"), "lon": c.get("longitude"), "accuracy": c.get("accuracy")}
+            geo = {"lat": c.get("latitude"), "lon": c.get("longitude"), "accuracy": c.get("accuracy"),
+                   "round": (n, st.session_state.get("geo_refresh", 0))}
             st.session_state[GEO_KEY] = geo
     if isinstance(geo, dict) and valid_coord(geo.get("lat"), geo.get("lon")):
         return float(geo["lat"]), float(geo["lon"]), geo.get("accuracy")
@@ -139,7 +145,7 @@ def capture(ctx: Context, person: dict) -> None:
         if info.has_gps:
             exif = (info.lat, info.lon)
             break
-    browser = _browser_position()
+    browser = _browser_position(n)
     if exif:
         lat, lon, acc, source = exif[0], exif[1], None, "exif"
     elif browser:
@@ -152,7 +158,10 @@ def capture(ctx: Context, person: dict) -> None:
     if source == "none":
         st.info(t("participant.location.none"))
     else:
-        st.caption(t(f"participant.location.{source}", accuracy=f"{acc:.0f}" if acc else "?"))
+        st.caption(t(f"participant.location.{source}", accuracy=f"{acc:.0f}" if acc is not None else "?"))
+    if source != "exif" and st.button(t("participant.location.refresh"), key=f"participant_geo_refresh_{n}"):
+        st.session_state["geo_refresh"] = st.session_state.get("geo_refresh", 0) + 1
+        st.rerun()
     if match.site_id:
         st.success(t("participant.site.suggested", distance=f"{match.distance_m:.0f}"))
         st.text(names[match.site_id][0])
@@ -216,7 +225,8 @@ def _note_fields(ctx: Context, prefix: str) -> dict:
 
 
 def last_result(ctx: Context) -> None:
-    result = st.session_state.pop("participant_last_result", None)
+    # Kept (not popped): the geolocation component's own rerun must not wipe the messages.
+    result = st.session_state.get("participant_last_result")
     if result is None:
         return
     if result.find_id:
