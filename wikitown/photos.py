@@ -36,8 +36,8 @@ FORMATS = ("jpeg", "png", "heic", "heif", "webp", "avif")
 EXTENSIONS = {"jpeg": "jpg", "png": "png", "heic": "heic", "heif": "heif", "webp": "webp", "avif": "avif"}
 MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "heic": "image/heic", "heif": "image/heif",
               "webp": "image/webp", "avif": "image/avif"}
-# Enough for the JPEG/PNG/WebP header and EXIF (an APP1 segment is at most 64 KiB).
-HEAD_BYTES = 256 * 1024
+# Enough to know the type and, for most JPEGs, to hold the EXIF segment (at most 64 KiB).
+HEAD_BYTES = 72 * 1024
 
 _HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
 _HEIF_BRANDS = {b"mif1", b"msf1", b"mif2"}
@@ -191,6 +191,31 @@ def _orientation(value) -> int | None:
     return value if 1 <= value <= 8 else None
 
 
+def _jpeg_exif_head(head: bytes, source, data: bytes | None) -> bytes:
+    """The start of a JPEG up to the end of its EXIF segment (read further when an earlier
+    APP segment pushed it past the head)."""
+    pos, n = 2, len(head)
+    while pos + 4 <= n and head[pos] == 0xFF:
+        marker = head[pos + 1]
+        length = int.from_bytes(head[pos + 2:pos + 4], "big")
+        end = pos + 2 + length
+        if marker == 0xE1 and head[pos + 4:pos + 10] == b"Exif\x00\x00":
+            break
+        if marker == 0xDA or not (0xE0 <= marker <= 0xEF or marker == 0xFE) or length < 2:
+            return head  # no EXIF before the image data
+        pos = end
+    else:
+        if pos + 4 <= n or pos > 20 * 65536:
+            return head
+    need = pos + 4 + 65536
+    if need <= n:
+        return head
+    if data is not None:
+        return data[:need]
+    with open(source, "rb") as fh:
+        return fh.read(need)
+
+
 def _from_exifread(stream) -> dict:
     """Raises whatever exifread raises (callers guard)."""
     import exifread
@@ -299,7 +324,7 @@ def read_photo(source: bytes | str | Path, *, name: str | None = None, dimension
     # exifread: only for types whose EXIF it finds reliably; the header is enough for
     # JPEG (APP1 is at the start), HEIF needs the whole file (EXIF can sit anywhere).
     try:
-        stream = io.BytesIO(head if fmt == "jpeg" else whole())
+        stream = io.BytesIO(_jpeg_exif_head(head, source, data) if fmt == "jpeg" else whole())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             found = _from_exifread(stream)
@@ -307,7 +332,9 @@ def read_photo(source: bytes | str | Path, *, name: str | None = None, dimension
     except Exception as exc:  # noqa: BLE001 - exifread raises anything on odd files (field-facts.md)
         log.debug("exifread failed on %s: %r", label, exc)
         found = {}
-    need_pillow = dimensions or not exif_ok or any(found.get(k) is None for k in ("lat", "taken", "orientation"))
+    # Where exifread read the EXIF block, Pillow reads the same block the same way (checked on
+    # every sample in ../shared/data/photos); it is needed only where exifread raised or saw nothing.
+    need_pillow = dimensions or not exif_ok
     if need_pillow:
         try:
             with warnings.catch_warnings():
@@ -449,26 +476,28 @@ def prepare_photo(data: bytes, name: str = "", *, max_bytes: int) -> PreparedPho
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with _open_image(io.BytesIO(data), info.format) as im:
                 exif = im.getexif()
+                clean = _clean_exif(exif, keep_gps=info.has_gps)
                 lossless = info.format == "jpeg" and (info.orientation or 1) == 1
                 if lossless:
-                    im.draft("RGB", (THUMB_SIZE * 2, THUMB_SIZE * 2))  # decodes scaled: fast, still checks all data
-                im.load()
-                if not lossless and info.format in ("jpeg", "png", "webp"):
-                    # HEIF containers carry rotation in their own boxes, which the decoder applies.
-                    im = ImageOps.exif_transpose(im)
-                rgb = _flatten(im)
-                thumb = rgb.copy()
+                    # Only the thumbnail needs pixels: decode at 1/8 scale (still reads every byte,
+                    # so damaged data is caught), and keep the camera's own JPEG for publishing.
+                    im.draft("RGB", (THUMB_SIZE, THUMB_SIZE))
+                    im.load()
+                    publish = _lossless_jpeg(data, clean)
+                    thumb = _flatten(im)
+                else:
+                    im.load()
+                    if info.format in ("jpeg", "png", "webp"):
+                        # HEIF containers carry rotation in their own boxes, which the decoder applies.
+                        im = ImageOps.exif_transpose(im)
+                    thumb = _flatten(im)
+                    pbuf = io.BytesIO()
+                    icc = im.info.get("icc_profile")
+                    thumb.save(pbuf, "JPEG", quality=PUBLISH_QUALITY, exif=clean, **({"icc_profile": icc} if icc else {}))
+                    publish = pbuf.getvalue()
                 thumb.thumbnail((THUMB_SIZE, THUMB_SIZE))
                 tbuf = io.BytesIO()
                 thumb.save(tbuf, "JPEG", quality=80)
-                clean = _clean_exif(exif, keep_gps=info.has_gps)
-                if lossless:
-                    publish = _lossless_jpeg(data, clean)
-                else:
-                    pbuf = io.BytesIO()
-                    icc = im.info.get("icc_profile")
-                    rgb.save(pbuf, "JPEG", quality=PUBLISH_QUALITY, exif=clean, **({"icc_profile": icc} if icc else {}))
-                    publish = pbuf.getvalue()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PhotoRejected(f"{label}: too many pixels (a decompression bomb?): {exc}", key="finds.reject.bomb",
                             name=label, width=info.width, height=info.height) from None
