@@ -7,11 +7,8 @@ in walking order. gpxpy writes the XML, so names with ``<`` or ``&`` stay text.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import gpxpy.gpx
 
-from wikitown.fsutil import atomic_write_bytes
 from wikitown.i18n import t
 from wikitown.plan import Plan, TeamRoute
 
@@ -48,15 +45,3 @@ def team_gpx(route: TeamRoute, plan: Plan, *, event_name: str = "", lang: str = 
         rte.points.append(gpxpy.gpx.GPXRoutePoint(settings.start_lat, settings.start_lon, name=start_name))
     gpx.routes.append(rte)
     return gpx.to_xml(version="1.1")
-
-
-def write_team_gpx(plan: Plan, out_dir: Path, *, event_name: str = "", lang: str = "ja") -> list[Path]:
-    """``team-N.gpx`` for each team with at least one site."""
-    paths = []
-    for route in plan.routes:
-        if not route.stops:
-            continue
-        path = Path(out_dir) / f"team-{route.team}.gpx"
-        atomic_write_bytes(path, team_gpx(route, plan, event_name=event_name, lang=lang).encode("utf-8"))
-        paths.append(path)
-    return paths

@@ -11,11 +11,13 @@ How it works (and why):
 - **Times.** Walking at ``speed_kmh`` (4 km/h: a group that stops at crossings) plus
   ``minutes_per_site`` at each site. ``arrival_min`` counts from leaving the start.
 - **Routes.** Nearest neighbour from the start, then 2-opt and Or-opt (moving runs of 1-3
-  sites, reversed or not) until no move shortens the route. We use our own local search rather
-  than networkx's TSP approximations because the routes here have a fixed start and, unless
-  the team returns, a free end (networkx solves closed tours), because incremental insertion
-  costs are needed for balancing anyway, and because 2-opt + Or-opt lands within a few percent
-  of the optimum (tests/test_plan.py measures the gap against exact solutions).
+  sites, reversed or not) until no move shortens the route; each final route then gets a few
+  rounds of iterated local search (a double-bridge kick, local search again, kept if shorter).
+  We use our own local search rather than networkx's TSP approximations because the routes
+  here have a fixed start and, unless the team returns, a free end (networkx solves closed
+  tours, and its Christofides needs a metric closed tour too), because incremental insertion
+  costs are needed for balancing anyway, and because this reaches the optimum on small
+  instances (tests/test_plan.py compares with exact solutions and prints the worst gap).
 - **Teams.** Two starting partitions (a sweep around the start point and k-means on the map),
   each improved by moving sites between teams: first any move that lowers the longest team's
   time, then any move that shortens the total without making the longest team longer. The
@@ -40,6 +42,13 @@ _F = 1 / 298.257223563
 _E2 = _F * (2 - _F)
 _EPS = 1e-7
 NEEDS = ("photo", "article")
+
+
+def polish_kicks(n: int) -> int:
+    """Iterated-local-search rounds for a final route of ``n`` sites: many for short routes (they
+    then reach the optimum, see tests/test_plan.py), few for long ones (a 0.3 % gain on 30 sites
+    costs as much as the whole split; see bench/bench_plan.py)."""
+    return max(3, min(20, 150 // max(n, 1)))
 
 
 @dataclass
@@ -278,9 +287,31 @@ def _or_opt(local: np.ndarray, path: list[int]) -> bool:
     return changed
 
 
-def order_route(dist: np.ndarray, nodes: list[int], closed: bool, *, initial: list[int] | None = None) -> list[int]:
+def _local_search(local: np.ndarray, path: list[int]) -> None:
+    for _ in range(50):  # each round strictly shortens the path; 50 is never reached in practice
+        a = _two_opt(local, path)
+        b = _or_opt(local, path)
+        if not (a or b):
+            break
+
+
+def _kick(path: list[int], rng: np.random.Generator) -> list[int]:
+    """A perturbation local search cannot undo in one move: the double bridge (A C B D) on the
+    interior, or a shuffle when the route is too short for one."""
+    inner = path[1:-1]
+    if len(inner) >= 8:
+        i, j, k = sorted(rng.choice(np.arange(1, len(inner)), size=3, replace=False))
+        inner = inner[:i] + inner[j:k] + inner[i:j] + inner[k:]
+    else:
+        inner = [inner[x] for x in rng.permutation(len(inner))]
+    return [path[0]] + inner + [path[-1]]
+
+
+def order_route(dist: np.ndarray, nodes: list[int], closed: bool, *, initial: list[int] | None = None,
+                kicks: int = 0, seed: int = 11) -> list[int]:
     """A short order of ``nodes`` (indices into ``dist``, 0 = the start) from the start:
-    nearest neighbour (or ``initial``), then 2-opt and Or-opt until neither improves."""
+    nearest neighbour (or ``initial``), then 2-opt and Or-opt until neither improves; then
+    ``kicks`` rounds of iterated local search (perturb, improve, keep if shorter)."""
     nodes = list(nodes)
     if len(nodes) <= 1:
         return nodes
@@ -290,11 +321,16 @@ def order_route(dist: np.ndarray, nodes: list[int], closed: bool, *, initial: li
         path = [0] + [pos[x] for x in initial] + [len(nodes) + 1]
     else:
         path = _nearest_neighbour(local)
-    for _ in range(50):  # each round strictly shortens the path; 50 is never reached in practice
-        a = _two_opt(local, path)
-        b = _or_opt(local, path)
-        if not (a or b):
-            break
+    _local_search(local, path)
+    if kicks and len(nodes) > 3:
+        rng = np.random.default_rng(seed)
+        best_len = float(local[np.asarray(path[:-1]), np.asarray(path[1:])].sum())
+        for _ in range(kicks):
+            trial = _kick(path, rng)
+            _local_search(local, trial)
+            length = float(local[np.asarray(trial[:-1]), np.asarray(trial[1:])].sum())
+            if length < best_len - _EPS:
+                path, best_len = trial, length
     return [nodes[k - 1] for k in path[1:-1]]
 
 
@@ -378,6 +414,14 @@ class _Teams:
             self.orders[c] = order_route(self.dist, self.orders[c], self.closed, initial=self.orders[c])
             self.lengths[c] = route_length(self.dist, self.orders[c], self.closed)
 
+    def polish(self) -> None:
+        """Iterated local search on each final route (kept only where it is shorter)."""
+        for c, order in enumerate(self.orders):
+            better = order_route(self.dist, order, self.closed, initial=order, kicks=polish_kicks(len(order)))
+            length = route_length(self.dist, better, self.closed)
+            if length < self.lengths[c] - _EPS:
+                self.orders[c], self.lengths[c] = better, length
+
     def best_move(self, sources: list[int], accept) -> tuple | None:
         """The best move of one site out of a team in ``sources``. ``accept(times, src, dst,
         t_src_new, t_dst_new)`` scores candidate moves as an array (lower is better, inf rejects)."""
@@ -454,9 +498,11 @@ def split_and_route(dist: np.ndarray, xy_sites: np.ndarray, settings: PlanSettin
         teams = _Teams(dist, settings, labels, k)
         teams.balance()
         times = teams.times()
-        candidates.append(((round(max(times), 6), round(sum(times), 6)), teams.orders))
+        candidates.append(((round(max(times), 6), round(sum(times), 6)), teams))
     candidates.sort(key=lambda c: c[0])
-    orders = candidates[0][1]
+    teams = candidates[0][1]
+    teams.polish()
+    orders = teams.orders
     # Team 1 is the one whose first site is nearest the start clockwise from north: a stable,
     # explainable numbering for the organizer.
     def bearing(order):
@@ -593,7 +639,7 @@ def optimise_team(plan: Plan, team: int) -> Plan:
         return plan
     s = plan.settings
     dist = distance_matrix([s.start_lat] + [x.lat for x in sites], [s.start_lon] + [x.lon for x in sites])
-    order = order_route(dist, list(range(1, len(sites) + 1)), s.return_to_start)
+    order = order_route(dist, list(range(1, len(sites) + 1)), s.return_to_start, kicks=polish_kicks(len(sites)))
     teams = _teams_dict(plan)
     teams[team] = [sites[i - 1] for i in order]
     return replan_routes(plan, teams)
@@ -780,29 +826,26 @@ def plan_event(event, settings: PlanSettings, *, save: bool = True) -> tuple[Pla
     return plan, scope
 
 
-def write_plan_csv(plan: Plan, path) -> None:
-    """``plan.csv``: site_id, team, order, leg_m, arrival_min (and the name, for people)."""
+def plan_csv_bytes(plan: Plan) -> bytes:
+    """``plan.csv``: site_id, team, order, leg_m, arrival_min (and the name, for people), UTF-8."""
     import csv
     import io
-
-    from wikitown.fsutil import atomic_write_bytes
 
     buf = io.StringIO()
     writer = csv.DictWriter(buf, ["site_id", "team", "order", "leg_m", "arrival_min", "name"], lineterminator="\n")
     writer.writeheader()
     writer.writerows(plan.rows())
-    atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+    return buf.getvalue().encode("utf-8")
 
 
-def write_left_out_csv(plan: Plan, path) -> None:
+def left_out_csv_bytes(plan: Plan) -> bytes:
+    """``left_out.csv``: the sites in no route and why (reason codes as in ``LeftOut``)."""
     import csv
     import io
-
-    from wikitown.fsutil import atomic_write_bytes
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["site_id", "name", "reason", "line"])
     for item in plan.left_out:
         writer.writerow([item.site_id, item.name, item.reason, item.line if item.line is not None else ""])
-    atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+    return buf.getvalue().encode("utf-8")

@@ -224,16 +224,38 @@ def _draw_qr(canvas, matrix: list[list[bool]], x: float, y: float, size: float) 
     canvas.restoreState()
 
 
-def write_team_sheets(plan: Plan, out_dir: Path, *, event_name: str = "", join_link: str = "", code: str = "",
-                      lang: str = "ja") -> list[Path]:
-    """``team-N.pdf`` for each team with at least one site."""
-    paths = []
+def plan_bundle(plan: Plan, *, event_name: str = "", join_link: str = "", code: str = "",
+                lang: str = "ja") -> dict[str, bytes]:
+    """Every file of a plan by name: ``plan.csv``, ``left_out.csv`` (when sites were left out),
+    and ``team-N.gpx`` / ``team-N.pdf`` for each team with sites. The command line writes them
+    to a folder, the app offers them as downloads."""
+    from wikitown.gpx import team_gpx
+    from wikitown.plan import left_out_csv_bytes, plan_csv_bytes
+
+    files = {"plan.csv": plan_csv_bytes(plan)}
+    if plan.left_out:
+        files["left_out.csv"] = left_out_csv_bytes(plan)
     for route in plan.routes:
-        if not route.stops:
-            continue
-        path = Path(out_dir) / f"team-{route.team}.pdf"
-        atomic_write_bytes(path, team_sheet_pdf(route, plan, event_name=event_name, join_link=join_link,
-                                                code=code, lang=lang))
-        paths.append(path)
+        if route.stops:
+            files[f"team-{route.team}.gpx"] = team_gpx(route, plan, event_name=event_name, lang=lang).encode("utf-8")
+            files[f"team-{route.team}.pdf"] = team_sheet_pdf(route, plan, event_name=event_name,
+                                                            join_link=join_link, code=code, lang=lang)
+    return files
+
+
+def write_bundle(files: dict[str, bytes], out_dir: Path) -> list[Path]:
+    """Write :func:`plan_bundle` files into ``out_dir`` (each atomically)."""
+    paths = []
+    for name, data in files.items():
+        paths.append(atomic_write_bytes(Path(out_dir) / name, data))
     return paths
 
+
+def zip_bundle(files: dict[str, bytes], folder: str = "plan") -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(f"{folder}/{name}", data)
+    return buf.getvalue()

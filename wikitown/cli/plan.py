@@ -12,11 +12,9 @@ from pathlib import Path
 
 from wikitown.errors import InputError
 from wikitown.geo import parse_latlon
-from wikitown.gpx import write_team_gpx
 from wikitown.i18n import t
-from wikitown.plan import (PlanSettings, make_plan, plan_event, read_sites_csv, save_plan, write_left_out_csv,
-                           write_plan_csv)
-from wikitown.sheets import DEFAULT_BASE_URL, join_url, write_team_sheets
+from wikitown.plan import PlanSettings, make_plan, plan_event, read_sites_csv, save_plan
+from wikitown.sheets import DEFAULT_BASE_URL, join_url, plan_bundle, write_bundle
 
 ORDER = 40
 
@@ -104,13 +102,7 @@ def _plan(args) -> int:
     link = join_url(args.base_url, slug, code) if code else ""
     if not link:
         print(t("plan.cli.no_qr", lang), file=sys.stderr)
-    sheet_lang = args.sheet_lang or "ja"
-    write_plan_csv(plan, out / "plan.csv")
-    files = [out / "plan.csv"]
-    if plan.left_out:
-        write_left_out_csv(plan, out / "left_out.csv")
-        files.append(out / "left_out.csv")
-    files += write_team_gpx(plan, out, event_name=name, lang=sheet_lang)
-    files += write_team_sheets(plan, out, event_name=name, join_link=link, code=code, lang=sheet_lang)
+    files = plan_bundle(plan, event_name=name, join_link=link, code=code, lang=args.sheet_lang or "ja")
+    write_bundle(files, out)
     print(t("plan.cli.wrote", lang, count=len(files), path=out))
     return 0
