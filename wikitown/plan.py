@@ -257,34 +257,43 @@ def _two_opt(local: np.ndarray, path: list[int]) -> bool:
 
 
 def _or_opt(local: np.ndarray, path: list[int]) -> bool:
-    """Move runs of 1-3 sites elsewhere in the path (either way round). True if it changed."""
+    """Move runs of 1-3 sites elsewhere in the path, either way round (best move first, all
+    candidate moves of one run length scored at once). True if it changed."""
     changed = False
-    improved = True
-    while improved:
-        improved = False
-        n = len(path) - 2
+    while True:
+        p = np.asarray(path)
+        n = len(p) - 2
+        best = None
+        us, vs = p[:-1], p[1:]  # edge k joins p[k] and p[k+1]
+        edge = local[us, vs]
         for seg_len in (1, 2, 3):
             if seg_len >= n:
                 break
-            i = 1
-            while i + seg_len - 1 <= n:
-                seg = path[i:i + seg_len]
-                prev, nxt = path[i - 1], path[i + seg_len]
-                gain = local[prev, seg[0]] + local[seg[-1], nxt] - local[prev, nxt]
-                rest = np.asarray(path[:i] + path[i + seg_len:])
-                us, vs = rest[:-1], rest[1:]
-                fwd = local[us, seg[0]] + local[seg[-1], vs] - local[us, vs]
-                rev = local[us, seg[-1]] + local[seg[0], vs] - local[us, vs]
-                k_f, k_r = int(np.argmin(fwd)), int(np.argmin(rev))
-                best, k, flip = (fwd[k_f], k_f, False) if fwd[k_f] <= rev[k_r] else (rev[k_r], k_r, True)
-                if best - gain < -_EPS:
-                    insert = list(reversed(seg)) if flip else seg
-                    rest_l = rest.tolist()
-                    path[:] = rest_l[:k + 1] + insert + rest_l[k + 1:]
-                    improved = changed = True
-                else:
-                    i += 1
-    return changed
+            starts = np.arange(1, n - seg_len + 2)
+            first, last = p[starts], p[starts + seg_len - 1]
+            prev, nxt = p[starts - 1], p[starts + seg_len]
+            gain = local[prev, first] + local[last, nxt] - local[prev, nxt]
+            fwd = local[us[None, :], first[:, None]] + local[last[:, None], vs[None, :]] - edge[None, :]
+            rev = local[us[None, :], last[:, None]] + local[first[:, None], vs[None, :]] - edge[None, :]
+            cost = np.minimum(fwd, rev) - gain[:, None]
+            k = np.arange(len(us))[None, :]
+            # edges touching the run itself are not somewhere else
+            cost[(k >= starts[:, None] - 1) & (k <= starts[:, None] + seg_len - 1)] = np.inf
+            flat = int(np.argmin(cost))
+            row, col = divmod(flat, cost.shape[1])
+            if cost[row, col] < -_EPS and (best is None or cost[row, col] < best[0]):
+                best = (cost[row, col], int(starts[row]), seg_len, col, bool(rev[row, col] < fwd[row, col]))
+        if best is None:
+            return changed
+        _, i, seg_len, k, flip = best
+        seg = path[i:i + seg_len]
+        if flip:
+            seg = seg[::-1]
+        if k < i:
+            path[:] = path[:k + 1] + seg + path[k + 1:i] + path[i + seg_len:]
+        else:
+            path[:] = path[:i] + path[i + seg_len:k + 1] + seg + path[k + 1:]
+        changed = True
 
 
 def _local_search(local: np.ndarray, path: list[int]) -> None:
