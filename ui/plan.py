@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -84,7 +86,12 @@ def _map(ctx: Context, plan: Plan) -> None:
                   get_position="[lon, lat]", get_fill_color=[0, 0, 0], get_radius=60, radius_min_pixels=7,
                   pickable=True),
     ]
-    view = pdk.ViewState(latitude=s.start_lat, longitude=s.start_lon, zoom=13)
+    lats = [p["lat"] for p in points] + [s.start_lat]
+    lons = [p["lon"] for p in points] + [s.start_lon]
+    span = max(max(lats) - min(lats), (max(lons) - min(lons)) * 0.8, 0.002)
+    # deck.gl's world is 256 px wide at zoom 0: fit the routes in about 600 px
+    zoom = max(3.0, min(17.0, math.log2(600 * 360 / (256 * span))))
+    view = pdk.ViewState(latitude=(max(lats) + min(lats)) / 2, longitude=(max(lons) + min(lons)) / 2, zoom=zoom)
     st.caption(ctx.t("plan.ui.map"))
     st.pydeck_chart(pdk.Deck(layers=layers, initial_view_state=view, map_style=None,
                              tooltip={"text": "{name}"}), key="plan_map")
