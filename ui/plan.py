@@ -11,11 +11,17 @@ import streamlit as st
 from ui.common import Context, show_error
 from wikitown.errors import WikitownError
 from wikitown.geo import parse_latlon
-from wikitown.plan import (Plan, PlanSettings, event_sites, load_plan, make_plan, move_site, optimise_team,
+from wikitown.plan import (Plan, PlanSettings, event_sites, load_plan, move_site, optimise_team, plan_event,
                            save_plan)
 from wikitown.sheets import DEFAULT_BASE_URL, join_url, plan_bundle, team_colour, zip_bundle
 
 BASE_URL_KEY = "plan.base_url"
+_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~:$")
+
+
+def _md_escape(text: str) -> str:
+    """A site name inside a Markdown message stays text (no links, emphasis or emoji codes)."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
 
 
 def _settings_form(ctx: Context, defaults: PlanSettings) -> PlanSettings | None:
@@ -132,8 +138,9 @@ def _edit(ctx: Context, plan: Plan) -> None:
         else:
             save_plan(store, new)
             seq = next(x.seq for x in new.route(int(team)).stops if x.site.id == site_id)
-            st.session_state["plan_flash"] = t("plan.ui.edit.moved", name=labels[site_id].split(" ", 1)[1],
-                                               team=int(team), position=seq)
+            name = next(x.site.name for x in new.route(int(team)).stops if x.site.id == site_id)
+            st.session_state["plan_flash"] = t("plan.ui.edit.moved", name=_md_escape(name), team=int(team),
+                                               position=seq)
             st.rerun()
     with st.form("plan_optimise"):
         c1, c2 = st.columns([1, 3])
@@ -154,7 +161,7 @@ def _downloads(ctx: Context, plan: Plan) -> None:
     if base_url != saved and base_url.strip():
         event.store.set_kv(BASE_URL_KEY, base_url.strip())
     link = join_url(base_url, event.slug, event.config.code)
-    st.caption(link)
+    st.text(link)
     stamp = (tuple(tuple(r.site_ids) for r in plan.routes), plan.settings.to_dict().__repr__(), link, ctx.lang)
     if st.button(t("plan.ui.prepare"), key="plan_prepare"):
         files = plan_bundle(plan, event_name=event.config.name, join_link=link, code=event.config.code,
@@ -195,11 +202,10 @@ def render(ctx: Context) -> None:
             st.warning(t("plan.ui.no_sites"))
         else:
             try:
-                plan = make_plan(usable, settings, left)
+                plan, _scope = plan_event(ctx.event, settings)  # the same call as `wikitown plan --event`
             except WikitownError as exc:
                 show_error(ctx, exc)
             else:
-                save_plan(store, plan)
                 st.success(t("plan.ui.made"))
     flash = st.session_state.pop("plan_flash", None)
     if flash:
