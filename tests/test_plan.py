@@ -347,6 +347,17 @@ def test_read_sites_csv_shift_jis_and_missing_columns(tmp_path):
     assert err.value.key == "plan.error.csv_encoding"
 
 
+def test_read_sites_csv_refuses_a_huge_file_without_reading_it(tmp_path):
+    huge = tmp_path / "huge.csv"
+    with open(huge, "wb") as fh:
+        fh.write(b"site_id,name,lat,lon\n")
+        fh.truncate(P.MAX_CSV_BYTES + 1)  # sparse: no 50 MB written
+    with pytest.raises(InputError) as err:
+        P.read_sites_csv(huge)
+    assert err.value.key == "plan.error.csv_too_big"
+    assert "50 MB" in err.value.message("ja")
+
+
 # ---------------------------------------------------------------------------------------------
 # the event store
 

@@ -690,6 +690,7 @@ def _truthy(value) -> bool:
 SETTINGS_KEY = "plan.settings"
 USABLE_COORDS = ("ok", "geocoded")  # 'suspect' and 'missing' points are not walked to
 REQUIRED_CSV = ("site_id", "name", "lat", "lon")
+MAX_CSV_BYTES = 50 * 1024 * 1024
 
 
 def _float_or_none(value) -> float | None:
@@ -742,9 +743,9 @@ def read_sites_csv(path) -> tuple[list[PlanSite], list[LeftOut]]:
     import io
     from pathlib import Path
 
-    raw = Path(path).read_bytes()
-    if len(raw) > 50 * 1024 * 1024:
+    if Path(path).stat().st_size > MAX_CSV_BYTES:  # checked before reading it into memory
         raise InputError(f"{path}: the file is larger than 50 MB", key="plan.error.csv_too_big", path=str(path))
+    raw = Path(path).read_bytes()
     for encoding in ("utf-8-sig", "cp932"):
         try:
             text = raw.decode(encoding)
