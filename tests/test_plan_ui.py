@@ -37,7 +37,7 @@ def organizer(lang="ja"):
     at = AppTest.from_file(APP, default_timeout=90)
     at.session_state["lang"] = lang
     at.run()
-    at.switch_page("pages/organizer.py").run()
+    at.switch_page("app_pages/organizer.py").run()
     at.text_input[0].input(DEMO_PASSPHRASES["organizer"])
     at.button[0].click()
     at.run()
