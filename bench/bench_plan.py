@@ -34,6 +34,39 @@ def town(n: int, seed: int = 1) -> list[PlanSite]:
             for i, (a, o) in enumerate(zip(lat, lon))]
 
 
+def compare_networkx(plan) -> None:
+    """Our closed routes against networkx's TSP approximations on the same sites (why we do not
+    use them: slower, and longer; see wikitown/plan.py)."""
+    import networkx as nx
+
+    from wikitown.plan import distance_matrix
+
+    s = plan.settings
+    ours = nx_christo = nx_greedy = 0.0
+    t_nx = 0.0
+    for route in plan.routes:
+        lats = [s.start_lat] + [x.site.lat for x in route.stops]
+        lons = [s.start_lon] + [x.site.lon for x in route.stops]
+        dist = distance_matrix(lats, lons)
+        graph = nx.complete_graph(len(lats))
+        for a, b in graph.edges:
+            graph[a][b]["weight"] = dist[a, b]
+        ours += sum(dist[i, i + 1] for i in range(len(lats) - 1)) + dist[len(lats) - 1, 0]
+        t0 = time.perf_counter()
+        for method, name in ((nx.approximation.christofides, "christofides"),
+                             (nx.approximation.greedy_tsp, "greedy")):
+            cycle = nx.approximation.traveling_salesman_problem(graph, cycle=True, method=method)
+            length = sum(dist[a, b] for a, b in zip(cycle, cycle[1:]))
+            if name == "christofides":
+                nx_christo += length
+            else:
+                nx_greedy += length
+        t_nx += time.perf_counter() - t0
+    print(f"  same teams, closed routes, straight-line: ours {ours / 1000:.1f} km; networkx christofides "
+          f"{nx_christo / 1000:.1f} km ({nx_christo / ours - 1:+.1%}), greedy {nx_greedy / 1000:.1f} km "
+          f"({nx_greedy / ours - 1:+.1%}); networkx took {t_nx:.2f} s for both")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sites", type=int, default=300)
@@ -55,6 +88,7 @@ def main() -> None:
               f"({'OK' if best < 2 else 'OVER'} the 2 s target); team minutes min/mean/max "
               f"{min(times):.0f}/{mean:.0f}/{max(times):.0f} (longest {max(times) / mean - 1:+.1%} of the mean); "
               f"walking {sum(r.walk_m for r in plan.routes) / 1000:.1f} km in all")
+    compare_networkx(plan)
     t0 = time.perf_counter()
     files = plan_bundle(plan, event_name="bench", join_link="http://localhost:8501/participant?event=x&code=ABCD")
     print(f"  sheets + GPX for {args.teams} teams: {time.perf_counter() - t0:.2f} s, "
