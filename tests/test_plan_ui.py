@@ -143,3 +143,22 @@ def test_checklist_ticks_are_saved_in_the_event(demo_env):
     box = again.checkbox(key=key)
     assert box.value is True and "per IP address per day" in box.label
     assert any(e.label.startswith("Before the event (organizer) (1/") for e in again.expander)
+
+
+def test_plan_tab_notices_a_changed_selection(demo_env):
+    at = organizer("en")
+    at.number_input(key="plan_teams").set_value(2)
+    at.button(key="FormSubmitter:plan_settings-Make the plan").click()
+    at.run()
+    assert len(saved_plan(demo_env)) == 160
+    event = open_event(demo_env)
+    from wikitown.store import sites as sites_table
+
+    with event.store.write() as conn:
+        ids = [r[0] for r in conn.execute(sa.select(sites_table.c.id).order_by(sites_table.c.id).limit(5))]
+        conn.execute(sites_table.update().where(sites_table.c.id.in_(ids)).values(selected=True))
+    event.close()
+    at.run()
+    text = _texts(at)
+    assert "Planning the 5 selected sites." in text
+    assert "155 sites in the plan are no longer among the chosen sites" in text

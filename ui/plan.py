@@ -219,6 +219,9 @@ def render(ctx: Context) -> None:
     unplanned = [s for s in usable if s.id not in planned]
     if unplanned:
         st.warning(t("plan.ui.unplanned", count=len(unplanned)))
+    not_chosen = planned - {s.id for s in usable}
+    if not_chosen:
+        st.warning(t("plan.ui.not_chosen", count=len(not_chosen)))
     if left:
         with st.expander(t("plan.ui.left_out", count=len(left))):
             st.dataframe(pd.DataFrame([{t("plan.ui.col.name"): x.name, "site_id": x.site_id,
