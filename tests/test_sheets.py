@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import qrcode
 from PIL import Image
 
@@ -137,3 +138,53 @@ def test_bundle_has_every_file(tmp_path):
     with zipfile.ZipFile(io.BytesIO(sheets.zip_bundle(files, "demo-plan"))) as zf:
         assert sorted(zf.namelist()) == sorted(f"demo-plan/{n}" for n in files)
         assert zf.read("demo-plan/team-1.pdf") == files["team-1.pdf"]
+
+
+def _panels(drawing):
+    from reportlab.graphics.shapes import Drawing
+
+    return [c for c in drawing.contents if isinstance(c, Drawing)]
+
+
+def _strings(drawing):
+    from reportlab.graphics.shapes import Group, String
+
+    out = []
+    for c in drawing.contents:
+        if isinstance(c, String):
+            out.append(c.text)
+        elif isinstance(c, Group):
+            out += _strings(c)
+    return out
+
+
+def test_sketch_shares_a_marker_for_one_place_and_enlarges_a_crowded_area(tmp_path):
+    temple = (34.8800, 138.3300)
+    same_place = [PlanSite(f"t{i}", f"寺宝{i}", *temple) for i in range(3)]  # three items at one temple
+    spread = [PlanSite("far", "遠い碑", 34.8300, 138.2800)]
+    plan = P.make_plan(same_place + spread, PlanSettings(*YAIZU, teams=1))
+    drawing = sheets.route_sketch(plan.routes[0], plan)
+    assert _panels(drawing) == []  # one place is one marker, not a crowd: no detail panel
+    labels = _strings(drawing)
+    assert sum(1 for x in labels if "-" in x or "," in x) == 1
+    assert any(x in ("1-3", "2-4") for x in labels), labels
+    # a cluster of distinct but close sites, far from the rest: a second, enlarged panel
+    cluster = [PlanSite(f"c{i}", f"町家{i}", 34.8800 + i * 0.0004, 138.3300 + (i % 2) * 0.0004) for i in range(6)]
+    plan = P.make_plan(cluster + spread, PlanSettings(*YAIZU, teams=1))
+    drawing = sheets.route_sketch(plan.routes[0], plan)
+    whole, detail = _panels(drawing)
+    assert sorted(x for x in _strings(detail) if x.isdigit()) == sorted(
+        str(s.seq) for s in plan.routes[0].stops if s.site.id.startswith("c"))
+    assert "km" in " ".join(_strings(whole)) and " m" in " ".join(_strings(detail))
+
+
+@pytest.mark.parametrize("numbers,label", [([1], "1"), ([1, 2], "1,2"), ([1, 2, 3, 5], "1-3,5"), ([2, 4, 5, 6], "2,4-6")])
+def test_marker_labels(numbers, label):
+    assert sheets._ranges(numbers) == label
+    assert sheets._members(label) == numbers
+
+
+def test_legs_are_clipped_to_the_panel():
+    assert sheets._clip((-10, 5), (10, 5), 5, 10) == ((0, 5), (5, 5))
+    assert sheets._clip((-10, -10), (-1, 20), 5, 10) is None
+    assert sheets._clip((1, 1), (2, 2), 5, 10) == ((1, 1), (2, 2))

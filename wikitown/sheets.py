@@ -11,6 +11,7 @@ north), and a QR code of the participant join link.
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
@@ -73,45 +74,179 @@ def _hm(minutes: float, lang: str) -> str:
     return t("plan.duration", lang, h=minutes // 60, m=f"{minutes % 60:02d}")
 
 
-def route_sketch(route: TeamRoute, plan: Plan, width: float = SKETCH_W, height: float = SKETCH_H) -> Drawing:
-    """The route drawn from coordinates: start (square), numbered stops, legs, scale bar, north."""
-    s = plan.settings
+_RADIUS = 5.5  # a stop's circle, in points
+_PAD = 8 * mm
+
+
+def _fit(bbox, width: float, height: float):
+    """(scale in points per metre, function metres -> points) fitting ``bbox`` in the panel."""
+    x0, y0, x1, y1 = bbox
+    span_x, span_y = max(x1 - x0, 50.0), max(y1 - y0, 50.0)
+    scale = min((width - 2 * _PAD) / span_x, (height - 2 * _PAD) / span_y)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return scale, lambda x, y: (width / 2 + (x - cx) * scale, height / 2 + (y - cy) * scale)
+
+
+def _clip(p, q, width: float, height: float):
+    """The part of segment p-q inside the panel (Liang-Barsky), or None."""
+    (x0, y0), (x1, y1) = p, q
+    dx, dy = x1 - x0, y1 - y0
+    lo, hi = 0.0, 1.0
+    for edge_p, edge_q in ((-dx, x0), (dx, width - x0), (-dy, y0), (dy, height - y0)):
+        if edge_p == 0:
+            if edge_q < 0:
+                return None
+            continue
+        r = edge_q / edge_p
+        if edge_p < 0:
+            lo = max(lo, r)
+        else:
+            hi = min(hi, r)
+        if lo > hi:
+            return None
+    return (x0 + lo * dx, y0 + lo * dy), (x0 + hi * dx, y0 + hi * dy)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 5] -> "1-3,5": the label of stops drawn at one place."""
+    out, run = [], [numbers[0]]
+    for n in numbers[1:]:
+        if n == run[-1] + 1:
+            run.append(n)
+        else:
+            out.append(run)
+            run = [n]
+    out.append(run)
+    return ",".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ",".join(map(str, r)) for r in out)
+
+
+def _labels(pts, seqs) -> list[tuple[float, float, str]]:
+    """Stops drawn within 3 points of each other share one marker ("1-5"): several heritage items
+    often sit at one temple, at the very same coordinates."""
+    anchors: list[tuple[float, float, list[int]]] = []
+    for (x, y), seq in zip(pts, seqs):
+        for ax, ay, group in anchors:
+            if math.dist((x, y), (ax, ay)) < 3:
+                group.append(seq)
+                break
+        else:
+            anchors.append((x, y, [seq]))
+    return [(x, y, _ranges(sorted(group))) for x, y, group in anchors]
+
+
+def _marker(drawing: Drawing, x: float, y: float, label: str, colour) -> None:
+    half = max(_RADIUS, pdfmetrics.stringWidth(label, "Helvetica-Bold", 6.5) / 2 + 2)
+    if half <= _RADIUS:
+        drawing.add(Circle(x, y, _RADIUS, fillColor=colors.white, strokeColor=colour, strokeWidth=1))
+    else:
+        drawing.add(Rect(x - half, y - _RADIUS, 2 * half, 2 * _RADIUS, rx=_RADIUS, ry=_RADIUS,
+                         fillColor=colors.white, strokeColor=colour, strokeWidth=1))
+    drawing.add(String(x, y - 2.5, label, fontName="Helvetica-Bold", fontSize=6.5, textAnchor="middle"))
+
+
+def _panel(route: TeamRoute, xy, closed: bool, bbox, width: float, height: float, box=None) -> Drawing:
+    """One panel of the sketch: the legs clipped to the panel, start, numbered stops, scale, north.
+    ``box`` (a bbox in metres) is outlined: the area the detail panel shows."""
     drawing = Drawing(width, height)
     drawing.add(Rect(0, 0, width, height, strokeColor=colors.grey, fillColor=None, strokeWidth=0.5))
-    lats = [s.start_lat] + [x.site.lat for x in route.stops]
-    lons = [s.start_lon] + [x.site.lon for x in route.stops]
-    xy = _local_xy(lats, lons, s.start_lat, s.start_lon)
-    pad = 8 * mm
-    span_x = max(float(xy[:, 0].max() - xy[:, 0].min()), 50.0)
-    span_y = max(float(xy[:, 1].max() - xy[:, 1].min()), 50.0)
-    scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)  # points per metre
-    cx = (xy[:, 0].max() + xy[:, 0].min()) / 2
-    cy = (xy[:, 1].max() + xy[:, 1].min()) / 2
-    pts = [(width / 2 + (x - cx) * scale, height / 2 + (y - cy) * scale) for x, y in xy]
+    scale, to_pt = _fit(bbox, width, height)
+    pts = [to_pt(x, y) for x, y in xy]
     colour = colors.HexColor(team_colour(route.team))
-    line = [c for p in pts for c in p]
-    if s.return_to_start and route.stops:
-        line += list(pts[0])
-    if len(pts) > 1:
-        drawing.add(PolyLine(line, strokeColor=colour, strokeWidth=1.2))
+    order = list(range(len(pts))) + ([0] if closed and len(pts) > 1 else [])
+    for i, j in zip(order, order[1:]):
+        seg = _clip(pts[i], pts[j], width, height)
+        if seg:
+            drawing.add(Line(*seg[0], *seg[1], strokeColor=colour, strokeWidth=1.2))
+    if box is not None:
+        (bx0, by0), (bx1, by1) = to_pt(box[0], box[1]), to_pt(box[2], box[3])
+        drawing.add(Rect(bx0, by0, bx1 - bx0, by1 - by0, strokeColor=colors.black, fillColor=None,
+                         strokeWidth=0.6, strokeDashArray=[2, 2]))
+
+    def inside(x, y):
+        return 0 <= x <= width and 0 <= y <= height
+
     sx, sy = pts[0]
-    drawing.add(Rect(sx - 4, sy - 4, 8, 8, fillColor=colors.black, strokeColor=colors.white))
-    drawing.add(String(sx + 6, sy - 3, "S", fontName="Helvetica-Bold", fontSize=9))
-    for stop, (x, y) in zip(route.stops, pts[1:]):
-        drawing.add(Circle(x, y, 5.5, fillColor=colors.white, strokeColor=colour, strokeWidth=1))
-        drawing.add(String(x, y - 2.5, str(stop.seq), fontName="Helvetica-Bold", fontSize=6.5,
-                           textAnchor="middle"))
+    if inside(sx, sy):
+        drawing.add(Rect(sx - 4, sy - 4, 8, 8, fillColor=colors.black, strokeColor=colors.white))
+        drawing.add(String(sx + 6, sy - 3, "S", fontName="Helvetica-Bold", fontSize=9))
+    for x, y, label in _labels(pts[1:], [stop.seq for stop in route.stops]):
+        if inside(x, y):
+            _marker(drawing, x, y, label, colour)
     # scale bar: the largest 1-2-5 length that fits in a quarter of the width
     metres = (width / 4) / scale
     nice = max(v for v in (10 * 10 ** e * f for e in range(6) for f in (1, 2, 5)) if v <= max(metres, 10))
-    bar = nice * scale
-    drawing.add(Line(6, 6, 6 + bar, 6, strokeWidth=1.5))
+    drawing.add(Rect(3, 3, nice * scale + 6, 15, fillColor=colors.white, strokeColor=None))
+    drawing.add(Line(6, 6, 6 + nice * scale, 6, strokeWidth=1.5))
     label = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"
-    drawing.add(String(6, 10, label, fontName="Helvetica", fontSize=7))
+    drawing.add(String(6, 9, label, fontName="Helvetica", fontSize=7))
     drawing.add(Line(width - 10, height - 22, width - 10, height - 8, strokeWidth=1.2))
     drawing.add(PolyLine([width - 13, height - 12, width - 10, height - 7, width - 7, height - 12],
                          strokeWidth=1.2))
     drawing.add(String(width - 10, height - 31, "N", fontName="Helvetica-Bold", fontSize=8, textAnchor="middle"))
+    return drawing
+
+
+def _crowded(pts) -> list[int]:
+    """Indices of the largest group of stops whose circles touch (a chain of touching circles)."""
+    n = len(pts)
+    parent = list(range(n))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            if math.dist(pts[i], pts[j]) < 2 * _RADIUS + 1:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(root(i), []).append(i)
+    largest = max(groups.values(), key=len, default=[])
+    return largest if len(largest) > 1 else []
+
+
+def _members(label: str) -> list[int]:
+    """The inverse of :func:`_ranges`."""
+    out = []
+    for part in label.split(","):
+        a, _, b = part.partition("-")
+        out += list(range(int(a), int(b or a) + 1))
+    return out
+
+
+def route_sketch(route: TeamRoute, plan: Plan, width: float = SKETCH_W, height: float = SKETCH_H) -> Drawing:
+    """The route drawn from coordinates: start (square), numbered stops, legs, scale bar, north.
+
+    When stops crowd together at the scale of the whole route, the sketch has two panels: the
+    whole route (with the crowded area outlined) and that area enlarged."""
+    s = plan.settings
+    lats = [s.start_lat] + [x.site.lat for x in route.stops]
+    lons = [s.start_lon] + [x.site.lon for x in route.stops]
+    xy = [(float(x), float(y)) for x, y in _local_xy(lats, lons, s.start_lat, s.start_lon)]
+    closed = s.return_to_start
+    whole = (min(x for x, _ in xy), min(y for _, y in xy), max(x for x, _ in xy), max(y for _, y in xy))
+    _, to_pt = _fit(whole, width, height)
+    # crowding is judged between markers: stops at one place share one marker anyway
+    pts = [to_pt(x, y) for x, y in xy[1:]]
+    anchors = _labels(pts, list(range(len(pts))))
+    crowded = _crowded([(x, y) for x, y, _ in anchors])
+    members = [i for a in crowded for i in _members(anchors[a][2])]
+    cx = [xy[i + 1][0] for i in members]
+    cy = [xy[i + 1][1] for i in members]
+    if not crowded or max(max(cx) - min(cx), max(cy) - min(cy)) < 20:
+        return _panel(route, xy, closed, whole, width, height)
+    half = (width - 3 * mm) / 2
+    margin = max(max(cx) - min(cx), max(cy) - min(cy), 100.0) * 0.12
+    detail = (min(cx) - margin, min(cy) - margin, max(cx) + margin, max(cy) + margin)
+    drawing = Drawing(width, height)
+    left = _panel(route, xy, closed, whole, half, height, box=detail)
+    right = _panel(route, xy, closed, detail, half, height)
+    right.translate(half + 3 * mm, 0)
+    drawing.add(left)
+    drawing.add(right)
     return drawing
 
 
