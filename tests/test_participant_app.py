@@ -14,7 +14,7 @@ from wikitown.finds import join_event, list_finds, mark_reviewed, submit_find
 from wikitown.paths import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
-PAGE = "pages/participant.py"
+PAGE = "app_pages/participant.py"
 # 護信寺・弁天宮 in the demo's walking-event data (34.8647761, 138.3246443)
 GOSHINJI = (34.86478, 138.32465)
 
@@ -189,7 +189,7 @@ def test_organizer_assigns_a_queued_find(demo_env):
     queued = submit_find(event, pid, [], note="where is this?", browser_location=(34.80, 138.20, 10))
     assert queued.match_status == "queue"
     at = _fresh("en")
-    at.switch_page("pages/organizer.py").run()
+    at.switch_page("app_pages/organizer.py").run()
     at.text_input[0].input(DEMO_PASSPHRASES["organizer"])
     at.button[0].click()
     at.run()
