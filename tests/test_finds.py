@@ -218,6 +218,10 @@ def test_notes_and_fields_stored_as_typed(event, pid):
     with pytest.raises(InputError) as err:
         submit_find(event, pid, note="x", fields={"surface": "溶岩"})
     assert err.value.key == "finds.error.field_choice"
+    with pytest.raises(InputError) as err:  # refused whole, never silently cut
+        submit_find(event, pid, note="長" * 5001, browser_location=(TEMPLE[0], TEMPLE[1], 5))
+    assert err.value.key == "finds.error.note_too_long" and "5001" in err.value.message("en")
+    assert len(list_finds(event)) == 1
 
 
 # --------------------------------------------------------------------------------------------

@@ -114,8 +114,9 @@ def test_upload_with_exif_is_matched_and_listed(demo_env):
     _click(at, "送信")
     assert not at.exception
     text = _texts(at)
-    assert "IMG_0001.jpg: 受け取りました。" in text
-    assert "notes.txt: 写真ではありません" in text
+    # File names are the sender's text: escaped inside the (Markdown) alert, shown as typed.
+    assert "IMG\\_0001\\.jpg: 受け取りました。" in text
+    assert "notes\\.txt: 写真ではありません" in text
     event = open_event(demo_env)
     rows = list_finds(event)
     assert len(rows) == 1
@@ -215,3 +216,25 @@ def _click(at, label):
 
 def _set_uploads(at, files):
     at.file_uploader(key="participant_files_0").set_value(files)
+
+
+def test_camera_photo_and_hostile_name(demo_env):
+    from tests.photo_samples import jpeg
+
+    hostile = "**Bold** ![img](http://127.0.0.1:9/x.png) <script>x</script>"
+    at = _consent(_join(_fresh("en")), name=hostile)
+    caption = [c.value for c in at.caption if c.value.startswith("Sending as")][0]
+    # Every Markdown character of the typed name is escaped: it renders as the text typed.
+    assert "\\*\\*Bold\\*\\* \\!\\[img\\]\\(http\\://127\\.0\\.0\\.1\\:9/x\\.png\\)" in caption
+    at.toggle(key="participant_camera_on").set_value(True)
+    at.run()
+    at.camera_input(key="participant_camera_0").set_value(
+        ("camera.jpg", jpeg(seed=77, lat=34.894452, lon=138.322446), "image/jpeg"))
+    at.run()
+    assert "Location: from the photo's GPS." in _texts(at)
+    _click(at, "Send")
+    assert not at.exception
+    row = list_finds(open_event(demo_env))[0]
+    assert row["site_name"] == "常楽寺" and row["location_source"] == "exif"
+    assert row["credit"] == hostile  # stored as typed
+    assert row["media"][0]["original_name"] == "camera.jpg"

@@ -8,6 +8,7 @@ import pydeck as pdk
 import streamlit as st
 
 from ui.common import Context
+from ui.participant import error_text, md_escape
 from wikitown.errors import WikitownError
 from wikitown.finds import assign_find, counts, list_finds, mark_reviewed, nearest_sites
 from wikitown.finds_export import export_rows, to_csv, to_geojson
@@ -84,7 +85,7 @@ def _assign_controls(ctx: Context, row: dict, site_rows: dict) -> None:
             try:
                 assign_find(ctx.event, row["id"], site)
             except WikitownError as exc:
-                st.error(exc.message(ctx.lang))
+                st.error(error_text(exc, ctx.lang))
                 return
             st.session_state["finds_assigned"] = site_rows[site]["name"]
             st.rerun()
@@ -97,7 +98,7 @@ def render(ctx: Context) -> None:
                  assigned=c.get("assigned", 0), queue=c.get("queue", 0), photos=c.get("photos", 0)))
     assigned = st.session_state.pop("finds_assigned", None)
     if assigned:
-        st.success(t("finds.queue.assigned", site=assigned))
+        st.success(t("finds.queue.assigned", site=md_escape(assigned)))
     st.subheader(t("finds.queue.title"))
     site_rows = _sites(ctx)
     queued = list_finds(ctx.event, status="queue")

@@ -18,6 +18,29 @@ from wikitown.finds import (LICENCE_LABELS, edit_find, get_participant, join_eve
 from wikitown.geo import valid_coord
 from wikitown.photos import read_photo
 
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&")
+
+
+def md_escape(value) -> str:
+    """Text someone typed (a file name, a credit, a site name), made safe inside a message that
+    Streamlit renders as Markdown: every Markdown character is shown as itself."""
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(value))
+
+
+def error_text(exc: WikitownError, lang: str) -> str:
+    """An error's message with the user's own text escaped (alerts render Markdown)."""
+    from wikitown.i18n import t
+
+    text = t(exc.key, lang, **{k: md_escape(v) for k, v in exc.params.items()})
+    return text if text != exc.key else md_escape(str(exc))
+
+
+def file_text(result, lang: str) -> str:
+    from wikitown.i18n import t
+
+    return t(result.key, lang, name=md_escape(result.name), **{k: md_escape(v) for k, v in result.params.items()})
+
+
 PID_KEY = "participant_id"
 # Where the browser's position is kept: {"lat", "lon", "accuracy"}. The page fills it from
 # streamlit_js_eval's get_geolocation(); AppTest runs no JavaScript, so tests set it directly.
@@ -76,7 +99,7 @@ def consent_form(ctx: Context, person: dict | None = None) -> None:
             pid = join_event(ctx.event, name, licence, wiki_user=wiki, lang=ctx.lang,
                              participant_id=(person or {}).get("id"))
         except WikitownError as exc:
-            st.error(exc.message(ctx.lang))
+            st.error(error_text(exc, ctx.lang))
             return
         st.session_state[PID_KEY] = pid
         st.session_state.pop("participant_edit_profile", None)
@@ -192,7 +215,7 @@ def capture(ctx: Context, person: dict) -> None:
                                      browser_location=browser, site_id=None if choice == AUTO else choice,
                                      client_key=key)
             except WikitownError as exc:
-                st.error(exc.message(ctx.lang))
+                st.error(error_text(exc, ctx.lang))
                 return
         st.session_state["participant_last_result"] = result
         if result.find_id:
@@ -233,7 +256,7 @@ def last_result(ctx: Context) -> None:
         st.success(ctx.t("participant.result.saved"))
     for f in result.files:
         show = {"accepted": st.success, "duplicate": st.info, "rejected": st.error}[f.status]
-        show(f.message(ctx.lang))
+        show(file_text(f, ctx.lang))
 
 
 def finds_list(ctx: Context, person: dict) -> None:
@@ -282,7 +305,7 @@ def _edit(ctx: Context, person: dict, row: dict, names: dict) -> None:
             try:
                 edit_find(ctx.event, row["id"], person["id"], note=note, site_id=site or None)
             except WikitownError as exc:
-                st.error(exc.message(ctx.lang))
+                st.error(error_text(exc, ctx.lang))
                 return
             st.session_state["participant_saved"] = True
             st.rerun()
@@ -294,7 +317,7 @@ def render(ctx: Context) -> None:
     if person is None or st.session_state.get("participant_edit_profile"):
         consent_form(ctx, person)
         return
-    st.caption(t("participant.consent.as", name=person["display_name"],
+    st.caption(t("participant.consent.as", name=md_escape(person["display_name"]),
                  licence=LICENCE_LABELS.get(person["licence"], person["licence"])))
     if st.button(t("participant.consent.change"), key="participant_change_profile"):
         st.session_state["participant_edit_profile"] = True

@@ -206,8 +206,17 @@ def _clean_fields(event, fields: dict | None) -> dict:
                                  field=spec.label_ja)
             out[key] = value
         else:
-            out[key] = str(value)[:MAX_NOTE_CHARS]
+            out[key] = _note(value)
     return out
+
+
+def _note(text) -> str:
+    """Stored exactly as typed (shown as text, never as markup); too long is refused, not cut."""
+    text = str(text or "")
+    if len(text) > MAX_NOTE_CHARS:
+        raise InputError(f"the note is longer than {MAX_NOTE_CHARS} characters", key="finds.error.note_too_long",
+                         max=MAX_NOTE_CHARS, length=len(text))
+    return text
 
 
 def _browser_location(loc) -> tuple[float, float, float | None] | None:
@@ -239,7 +248,7 @@ def submit_find(event, participant_id: str, files: list[tuple[str, bytes]] | Non
     others. ``browser_location`` is ``(lat, lon, accuracy_m)`` or None; ``site_id`` is
     the site the participant chose (it overrides the suggestion); ``client_key`` makes
     a retried upload the same find."""
-    note = str(note or "")[:MAX_NOTE_CHARS]  # stored as typed (shown as text, never as markup)
+    note = _note(note)
     clean_fields = _clean_fields(event, fields)
     max_bytes = int(event.config.max_upload_mb * 1024 * 1024)
     results: list[FileResult] = []
@@ -426,7 +435,7 @@ def edit_find(event, find_id: str, participant_id: str, *, note: str | None = No
                              key="finds.error.reviewed")
         values: dict = {"updated_at": now()}
         if note is not None:
-            values["note"] = str(note)[:MAX_NOTE_CHARS]
+            values["note"] = _note(note)
         if clean is not None:
             values["fields"] = clean
         if site_id is not None and site_id != row["site_id"]:
