@@ -83,6 +83,7 @@ def test_consent_needs_agreement_and_is_stored(demo_env):
     at = _consent(at, agree=False)
     assert "同意のチェック" in _texts(at)
     assert PID_KEY not in at.session_state
+    at.number_input[0].set_value(3)
     at = _consent(at, name="ｙａｍａｄａ", licence="cc-by-4.0")
     assert not at.exception
     pid = at.session_state[PID_KEY]
@@ -91,7 +92,7 @@ def test_consent_needs_agreement_and_is_stored(demo_env):
 
     person = get_participant(event, pid)
     assert person["display_name"] == "yamada"  # NFKC
-    assert person["licence"] == "cc-by-4.0" and person["consent_at"]
+    assert person["licence"] == "cc-by-4.0" and person["consent_at"] and person["team"] == 3
     assert "yamada（CC BY 4.0）" in _texts(at)
 
 

@@ -89,6 +89,8 @@ def consent_form(ctx: Context, person: dict | None = None) -> None:
         licence = st.radio(t("participant.consent.licence"), LICENCE_ORDER,
                            index=LICENCE_ORDER.index(default) if default in LICENCE_ORDER else 0,
                            format_func=lambda k: t(f"participant.licence.{k}"), key="participant_licence")
+        team = st.number_input(t("participant.consent.team"), min_value=1, max_value=99, step=1,
+                               value=(person or {}).get("team"), help=t("participant.consent.team_help"))
         agree = st.checkbox(t("participant.consent.agree"), key="participant_agree")
         submitted = st.form_submit_button(t("participant.consent.button"), type="primary")
     if submitted:
@@ -97,7 +99,7 @@ def consent_form(ctx: Context, person: dict | None = None) -> None:
             return
         try:
             pid = join_event(ctx.event, name, licence, wiki_user=wiki, lang=ctx.lang,
-                             participant_id=(person or {}).get("id"))
+                             team=int(team) if team else None, participant_id=(person or {}).get("id"))
         except WikitownError as exc:
             st.error(error_text(exc, ctx.lang))
             return
