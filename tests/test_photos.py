@@ -144,6 +144,23 @@ def test_publish_copy_strips_device_identifiers_keeps_gps_and_date():
     assert thumb.format == "JPEG" and not thumb.getexif()
 
 
+def test_images_appended_after_the_photo_are_not_published():
+    # Phones append more JPEGs (MPF depth maps, gain maps) after the first image, each with EXIF.
+    main = jpeg(size=(80, 40), lat=35.0, lon=139.0, seed=1)
+    appended = jpeg(size=(16, 16), serial="SN-IN-GAIN-MAP", seed=2)
+    for progressive in (False, True):
+        if progressive:
+            buf = io.BytesIO()
+            Image.open(io.BytesIO(main)).save(buf, "JPEG", progressive=True, exif=Image.open(io.BytesIO(main)).info["exif"])
+            main = buf.getvalue()
+        photo = prepare_photo(main + appended, "mpf.jpg", max_bytes=MB)
+        assert b"SN-IN-GAIN-MAP" not in photo.publish
+        assert photo.publish.endswith(b"\xff\xd9") and photo.publish.count(b"\xff\xd8") == 1
+        im = Image.open(io.BytesIO(photo.publish))
+        im.load()
+        assert im.size == (80, 40)
+
+
 def test_orientation_is_applied_in_the_publish_copy():
     data = jpeg(size=(80, 40), orientation=6, lat=35.0, lon=139.0, serial="SN-9")
     photo = prepare_photo(data, "rot.jpg", max_bytes=MB)

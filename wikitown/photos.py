@@ -424,15 +424,31 @@ def _jpeg_segments(data: bytes):
         length = int.from_bytes(data[pos + 2:pos + 4], "big")
         if length < 2 or pos + 2 + length > n:
             raise ValueError("bad JPEG segment length")
-        if marker == 0xDA:  # start of scan: the rest is image data
-            end = data.rfind(b"\xff\xd9")
-            if end < pos:
-                raise ValueError("no end of image")
-            yield marker, data[pos:end + 2]
+        if marker == 0xDA:  # start of scan: image data up to the end-of-image marker
+            yield marker, data[pos:_end_of_image(data, pos + 2 + length) + 2]
             return
         yield marker, data[pos:pos + 2 + length]
         pos += 2 + length
     raise ValueError("no image data")
+
+
+def _end_of_image(data: bytes, pos: int) -> int:
+    """Where the first image's EOI marker is. Phones append more JPEGs after it (MPF depth
+    maps, HDR gain maps) with their own EXIF: those are left out of the publish copy."""
+    n = len(data)
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= n:
+            raise ValueError("no end of image")
+        marker = data[pos + 1]
+        if marker == 0xD9:
+            return pos
+        if marker == 0x00 or marker == 0xFF or 0xD0 <= marker <= 0xD7:  # stuffing, fill, restart markers
+            pos += 1
+            continue
+        if pos + 4 > n:  # a segment between scans (progressive JPEG: DHT, SOS ...)
+            raise ValueError("truncated JPEG segment")
+        pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
 
 
 def _lossless_jpeg(data: bytes, exif: bytes) -> bytes:
