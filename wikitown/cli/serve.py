@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from wikitown.i18n import t
+from wikitown.paths import PROJECT_ROOT
 
 ORDER = 90
 
@@ -58,7 +59,7 @@ def _serve(args) -> int:
         return 0
     sys.stdout.flush()
     env = serve_env(event.dir if event else None)
-    proc = subprocess.Popen(cmd, env=env)
+    proc = subprocess.Popen(cmd, env=env, cwd=str(PROJECT_ROOT))  # .streamlit/config.toml is read from here
     try:
         return proc.wait()
     except KeyboardInterrupt:
