@@ -277,7 +277,13 @@ def extract_export_texts(xml_text: str) -> list[tuple[str, str]]:
     """(title, wikitext) of each page in a MediaWiki XML export (any schema version)."""
     import xml.etree.ElementTree as ET
 
-    root = ET.fromstring(xml_text)
+    from wikitown.errors import InputError
+
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError as exc:
+        raise InputError(f"not a MediaWiki XML export: {exc}", key="citations.error.not_export",
+                         reason=str(exc)) from None
     pages = []
     for page in root.iter():
         if not page.tag.endswith("}page") and page.tag != "page":

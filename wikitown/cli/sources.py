@@ -40,7 +40,7 @@ def _import(args) -> int:
 
     event = open_event(args.dir)
     raw = Path(args.file).read_bytes().decode("utf-8", errors="replace")
-    texts = [text for _title, text in extract_export_texts(raw)] if raw.lstrip().startswith("<") else [raw]
+    texts = [text for _title, text in extract_export_texts(raw)] if _is_export(raw) else [raw]
     total = 0
     for text in texts:
         ids, problems = import_wikitext(event.store, text, added_by="import", site_ids=args.site)
@@ -49,3 +49,8 @@ def _import(args) -> int:
             print(problem)
     print(t("citations.cli.imported", args.lang, count=total))
     return 0
+
+
+def _is_export(raw: str) -> bool:
+    head = raw.lstrip()[:200]
+    return head.startswith("<?xml") or head.startswith("<mediawiki")
