@@ -79,9 +79,10 @@ def test_book_by_isbn_with_ndl_lookup_then_web_page(event):
     assert "{{Cite book|和書|author=Martin, Robert C、角征典、高木正弘" in at.code[0].value
     # NDL down: a message, and manual entry still works
     server.close()
-    at.text_input(key="book_isbn").set_value("4-10-320523-6")
+    at.text_input(key="book_isbn").set_value("978-4-10-320523-4")
     at.button(key="book_lookup").click().run()
-    assert any("接続できませんでした" in w.value and "手で入力" in w.value for w in at.warning)
+    assert any("接続できませんでした" in w.value and "手で入力" in w.value for w in at.warning), \
+        [w.value for w in at.warning] + [e.value for e in at.error]
     # a wrong ISBN is refused with its number
     at.text_input(key="book_isbn").set_value("978-4-04-893065-0")
     at.text_input(key="book_title").set_value("手入力の本")
