@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from mwparserfromhell.nodes import Comment, Heading
 
 from wikitown import citations
-from wikitown.citations import Source
+from wikitown.citations import Source, text_node
 from wikitown.errors import ServiceError, ServiceUnavailable
 from wikitown.normalize import kata_to_hira, nfkc
 from wikitown.store import Store, finds, media, participants, publish_journal, sites
@@ -63,9 +63,9 @@ PREFECTURES = [
 
 SECTIONS = {
     "ja": {"history": "歴史", "properties": "文化財", "access": "アクセス", "gallery": "ギャラリー",
-           "notes": "脚注", "references": "参考文献"},
+           "notes": "脚注", "references": "参考文献", "links": "外部リンク"},
     "en": {"history": "History", "properties": "Cultural properties", "access": "Access", "gallery": "Gallery",
-           "notes": "References", "references": "Further reading"},
+           "notes": "References", "references": "Further reading", "links": "External links"},
 }
 PLACEHOLDER_TEXT = {
     "ja": {"history": "由緒・沿革を出典とともに書いてください", "properties": "指定の内容を出典とともに確認してください"},
@@ -338,8 +338,8 @@ def _comment(text: str) -> str:
 
 
 def _coord(site: Site) -> str:
-    return str(template("Coord", [(None, f"{site.lat:.6f}"), (None, f"{site.lon:.6f}"), (None, "region:JP"),
-                                  ("display", "title")]))
+    return str(template("Coord", [(None, text_node(f"{site.lat:.6f}")), (None, text_node(f"{site.lon:.6f}")),
+                                  (None, text_node("region:JP")), ("display", text_node("title"))]))
 
 
 def _designation_phrase(site: Site, lang: str, municipality: str = "", prefecture: str = "") -> str:
@@ -447,6 +447,10 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
     if books:
         out.append(_heading(sec["references"]) + "\n" +
                    "\n".join("* " + str(citations.citation(_without_pages(b), lang)) for b in books))
+    # web pages and datasets not cited yet: offered as external links for the writer to use
+    links = [s for s, _ in sources if s.kind != "book" and s.url and citations.ref_name(s) not in used]
+    if links:
+        out.append(_heading(sec["links"]) + "\n" + "\n".join("* " + citations.render(s, lang) for s in links))
 
     # sort key and categories
     tail = []
@@ -491,11 +495,11 @@ def _infobox(site: Site, lang: str, kind: str, name: str, place: str, image: str
         else:
             tname = "Infobox historic site"
             params += [("designation1", escape(nfkc(site.designation)))]
-    node = template(tname, params)
+    node = template(tname, [(k, text_node(v)) for k, v in params])
     # one parameter a line, as infoboxes are written on the wikis
-    node.name = tname + "\n"
+    node.name = text_node(tname + "\n")
     for param in node.params:
-        param.value = str(param.value) + "\n"
+        param.value = text_node(str(param.value) + "\n")
     return str(node)
 
 
