@@ -98,3 +98,17 @@ def test_lists_tables_and_templates_are_not_paragraphs():
     text = ("{{Infobox\n|a=b\n}}\n\n* 項目\n* 項目2\n\n{| class=\"wikitable\"\n|-\n| セル\n|}\n\n"
             "{{DEFAULTSORT:あ}}\n[[Category:テスト]]\n")
     assert check_wikitext(text) == []
+
+
+def test_every_finding_and_state_has_a_message_in_both_languages():
+    from wikitown import checks, review
+    from wikitown.i18n import t
+
+    codes_in_module = set(re.findall(r'"([a-z_]+)"', open(checks.__file__, encoding="utf-8").read()))
+    finding_codes = {c for c in codes_in_module if t(f"drafts.check.{c}", "en") != f"drafts.check.{c}"}
+    assert {"unclosed_template", "unclosed_ref", "bare_url", "raw_html", "coord_far"} <= finding_codes
+    for lang in ("ja", "en"):
+        for code in finding_codes:
+            assert t(f"drafts.check.{code}", lang) != f"drafts.check.{code}"
+        for state in review.STATES:
+            assert t(f"drafts.state.{state}", lang) != f"drafts.state.{state}"
