@@ -43,7 +43,7 @@ def event(tmp_path, monkeypatch, standin):
 
 
 def _app(ev, role="librarian") -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "librarian.py"), default_timeout=60)
+    at = AppTest.from_file(str(PROJECT_ROOT / "app_pages" / "librarian.py"), default_timeout=60)
     at.session_state["roles"] = {str(ev.dir): role}
     at.session_state["lang"] = "ja"
     return at.run()
