@@ -159,3 +159,27 @@ def test_unknown_site(tmp_path):
 
     with pytest.raises(InputError):
         drafts.open_draft(_event(tmp_path), "nope", check_wiki=False)
+
+
+def test_event_open_data_is_registered_and_cited(tmp_path, monkeypatch):
+    import shutil
+
+    from wikitown.events import load_configured_opendata, open_event
+    from wikitown.paths import PROJECT_ROOT
+
+    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
+    shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", tmp_path / "demo",
+                    ignore=shutil.ignore_patterns("store.sqlite*", "media"))
+    event = open_event(tmp_path / "demo")
+    load_configured_opendata(event)
+    frame = drafts.load_sites(event.store)
+    gate = next(s for s in frame if s.name == "仁王門")
+    draft, _ = drafts.open_draft(event, gate.id, check_wiki=False)
+    text = review.current_wikitext(event.store, draft.id)
+    assert "{{Cite web|和書|url=https://github.com/yaizu-city/opendata|title=焼津市 文化財マップ|publisher=焼津市" in text
+    assert "焼津市指定文化財（建造物）である。<ref" in text
+    assert [f.code for f in drafts.check_draft(event.store, draft.id)] == ["reading_unconfirmed", "placeholder"]
+    titles = sorted(s.title for s in register.list_sources(event.store))
+    assert titles == ["焼津市 文化財マップ", "焼津市 歴史スポット(2025年 街歩きイベント)"]
+    assert register.register_opendata(event) and len(register.list_sources(event.store)) == 2
+    event.close()

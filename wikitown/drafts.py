@@ -427,7 +427,7 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
 
     # sections
     out.append(_heading(sec["history"]) + "\n" + _comment(f"{PLACEHOLDER} {PLACEHOLDER_TEXT[lang]['history']}"))
-    if site.designation or site.category:
+    if site.designation:
         item = " ".join(p for p in (escape(nfkc(site.designation)), escape(nfkc(site.category))) if p)
         out.append(_heading(sec["properties"]) + "\n* " + item + (cite(*dataset) if dataset else
                    _comment(f"{PLACEHOLDER} {PLACEHOLDER_TEXT[lang]['properties']}")))
@@ -581,6 +581,9 @@ def open_draft(event, site_id: str, *, author: str = "wikitown", role: str = "li
     existing = review.draft_for_site(event.store, site_id)
     if existing:
         return existing, None
+    from wikitown.register import register_opendata
+
+    register_opendata(event)
     found = load_sites(event.store, [site_id])
     if not found:
         raise InputError(f"no site {site_id!r}", key="drafts.error.no_site", site=site_id)

@@ -61,7 +61,10 @@ def _find_same(c: sa.Connection, source: Source) -> int | None:
                 return row.id
         return None
     if source.url:
-        row = c.execute(sa.select(sources.c.id).where(sources.c.url == source.url)).first()
+        same = sources.c.url == source.url
+        if source.kind == "dataset":  # one portal URL often serves several datasets
+            same = same & (sources.c.title == source.title)
+        row = c.execute(sa.select(sources.c.id).where(same)).first()
         return row.id if row else None
     row = c.execute(sa.select(sources.c.id).where((sources.c.title == source.title) &
                                                   (sources.c.kind == source.kind) &
@@ -141,3 +144,37 @@ def import_wikitext(store: Store, wikitext: str, *, added_by: str = "", site_ids
             except InputError as exc:
                 problems.append(f"{src.title or src.url}: {exc}")
     return ids, problems
+
+
+def register_opendata(event) -> list[int]:
+    """The event's open data files (``[[opendata]]`` in event.toml) as dataset sources, each linked
+    to the sites it supplied: the facts of a generated draft come from them, so they are cited.
+
+    Idempotent. The dataset's URL is the first web address in the event's attribution, if any;
+    its access date is the day the file was imported."""
+    import re
+    from pathlib import Path
+
+    from wikitown.store import site_provenance
+
+    cfg = event.config
+    url_match = re.search(r"https?://[^\s)）]+", cfg.attribution or "")
+    ids = []
+    with event.store.write() as c:
+        for entry in cfg.opendata:
+            label = f"opendata:{Path(entry.file).name}"
+            rows = c.execute(sa.select(site_provenance.c.site_id, site_provenance.c.fetched_at)
+                             .where(site_provenance.c.source == label)).all()
+            if not rows:
+                continue
+            fetched = min((r.fetched_at or "") for r in rows)[:10]
+            source = Source("dataset", entry.name or Path(entry.file).name, publisher=cfg.area.municipality,
+                            url=url_match.group(0) if url_match else "", access_date=fetched,
+                            added_by="wikitown", data={"file": entry.file})
+            source_id = add_source(event.store, source, conn=c)
+            linked = {r[0] for r in c.execute(sa.select(source_sites.c.site_id)
+                                              .where(source_sites.c.source_id == source_id))}
+            for site_id in {r.site_id for r in rows} - linked:
+                c.execute(source_sites.insert().values(source_id=source_id, site_id=site_id, pages=""))
+            ids.append(source_id)
+    return ids
