@@ -7,6 +7,7 @@ excerpt. The checks:
 - ``unclosed_template`` / ``unclosed_ref`` / ``unclosed_link``: ``{{``, ``<ref>``
   or ``[[`` that the parser could not close (it leaves them as plain text);
 - ``ref_no_title``: a citation template without a title, or an empty ``<ref>``;
+- ``ref_undefined``: ``<ref name="x" />`` reusing a footnote that is defined nowhere;
 - ``bare_url``: a URL written as is (in the text or alone in a ``<ref>``);
 - ``unreferenced_paragraph``: a paragraph of prose with no ``<ref>`` (lists,
   tables, templates and headings are not paragraphs);
@@ -152,6 +153,7 @@ def check_wikitext(text: str, *, site_lat: float | None = None, site_lon: float 
         elif isinstance(node, Template):
             found.extend(_template_checks(doc, node, pos, site_lat, site_lon, max_distance_m))
     found.extend(_paragraph_checks(doc))
+    found.extend(_named_ref_checks(doc))
     found.sort(key=lambda f: f.line)
     return found
 
@@ -205,6 +207,19 @@ def _tag_checks(doc: _Doc, node: Tag, pos: int) -> list[Finding]:
                     rest == str(links[0].url).strip():
                 out.append(doc.finding("ref_no_title", pos, str(node)))
     return out
+
+
+def _named_ref_checks(doc: _Doc) -> list[Finding]:
+    """``<ref name="x" />`` needs a ``<ref name="x">…</ref>`` somewhere (else the wiki shows a Cite error)."""
+    defined, reused = set(), []
+    for node, pos, _t, _r in _walk(doc.code, 0):
+        if isinstance(node, Tag) and str(node.tag).strip().lower() == "ref" and node.has("name"):
+            name = str(node.get("name").value).strip().strip('"\'')
+            if node.self_closing or not str(node.contents or "").strip():
+                reused.append((name, pos, str(node)))
+            else:
+                defined.add(name)
+    return [doc.finding("ref_undefined", pos, text, name=name) for name, pos, text in reused if name not in defined]
 
 
 def _template_checks(doc: _Doc, node: Template, pos: int, lat, lon, max_m) -> list[Finding]:

@@ -392,8 +392,9 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
         used.add(rname)
         return str(citations.ref(src, lang, page=page, name=rname))
 
-    lead_ref = cite(*sources[0]) if sources else ""
+    # The lead's facts (name, place, designation) come from the open data when the site came from it.
     dataset = next((s for s in sources if s[0].kind == "dataset"), sources[0] if sources else None)
+    lead_ref = cite(*dataset) if dataset else ""
     out: list[str] = []
 
     # infobox
@@ -443,10 +444,12 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
                 f"{PHOTOS_MARK} {unnamed_photos} photos from this event can be added once uploaded to Commons")
         out.append(_comment(note))
     out.append(_heading(sec["notes"]) + "\n<references />")
-    books = [s for s, _ in sources if s.kind == "book"]
+    # Books: those cited in footnotes are listed without pages; the others with the pages about this site.
+    books = [(s, pages) for s, pages in sources if s.kind == "book"]
     if books:
-        out.append(_heading(sec["references"]) + "\n" +
-                   "\n".join("* " + str(citations.citation(_without_pages(b), lang)) for b in books))
+        out.append(_heading(sec["references"]) + "\n" + "\n".join(
+            "* " + (str(citations.citation(_without_pages(b), lang)) if citations.ref_name(b) in used
+                    else citations.render(b, lang, page=pages)) for b, pages in books))
     # web pages and datasets not cited yet: offered as external links for the writer to use
     links = [s for s, _ in sources if s.kind != "book" and s.url and citations.ref_name(s) not in used]
     if links:
@@ -607,7 +610,6 @@ def save(event, draft_id: int, wikitext: str, *, author: str, role: str, summary
          base_revision_id: int | None = None, title: str | None = None):
     """Save a revision and check it. Returns (revision id, findings)."""
     from wikitown import review
-    from wikitown.checks import check_wikitext
 
     rev_id = review.save_revision(event.store, draft_id, wikitext, author=author, role=role, summary=summary,
                                   base_revision_id=base_revision_id, title=title)
