@@ -121,3 +121,20 @@ def test_draft_edit_checks_hints_and_review(event):
     # offline preview: says so and shows the text
     at.button(key="draft_preview_1").click().run()
     assert any("ウィキに接続できない" in i.value for i in at.info)
+
+
+def test_preview_through_the_loopback_wiki(event, mediawiki, monkeypatch):
+    ev, _ = event
+    monkeypatch.setenv("WIKITOWN_WIKI_API_URL", mediawiki.api_url)
+    mediawiki.create_page("Template:日本の寺院", '<table class="infobox">{{{名称|}}}</table>', user="admin")
+    at = _app(ev)
+    at.button(key="draft_create").click().run()  # the title is checked on the wiki this time
+    # checked on the wiki: free, or disambiguated if another test made 常楽寺 (never "could not check")
+    assert any("まだ使われていません" in i.value or "同名の記事" in i.value for i in at.info)
+    assert not any("確認できませんでした" in i.value for i in at.info)
+    at.button(key="draft_preview_1").click().run()
+    assert not at.exception
+    assert not any("ウィキに接続できない" in i.value for i in at.info)
+    frames = [e for e in at.get("iframe")]
+    assert frames and "mw-parser-output" in frames[0].proto.srcdoc
+    assert "常楽寺" in frames[0].proto.srcdoc
