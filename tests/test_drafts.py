@@ -183,3 +183,11 @@ def test_event_open_data_is_registered_and_cited(tmp_path, monkeypatch):
     assert titles == ["焼津市 文化財マップ", "焼津市 歴史スポット(2025年 街歩きイベント)"]
     assert register.register_opendata(event) and len(register.list_sources(event.store)) == 2
     event.close()
+
+
+def test_disambiguated_title_stays_out_of_the_lead():
+    site = Site(id="x", name="常楽寺", name_en="Jōraku-ji", municipality="焼津市", lat=34.86, lon=138.32)
+    check = drafts.TitleCheck("Jōraku-ji (Yaizu)", "disambiguated", "Jōraku-ji")
+    built = build_draft(site, "en", title=check)
+    assert built.title == "Jōraku-ji (Yaizu)" and built.title_status == "disambiguated"
+    assert built.wikitext.count("'''Jōraku-ji''' (常楽寺") == 1 and "(Yaizu)'''" not in built.wikitext

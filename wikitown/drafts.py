@@ -419,7 +419,7 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
         town = re.sub(r"[市町村区]$", "", nfkc(site.municipality) or nfkc(municipality))
         where = escape(", ".join(p for p in (romanise(town), pref_en and
                                               f"{pref_en} Prefecture", "Japan") if p))
-        lead = f"'''{escape(title.title)}''' ({reading_text}) is {kind_word} in {where}."
+        lead = f"'''{escape(bare)}''' ({reading_text}) is {kind_word} in {where}."  # no (suffix) in prose
     lead += escape(_designation_phrase(site, lang, nfkc(site.municipality) or nfkc(municipality), pref_ja))
     lead += lead_ref
     out.append(lead)
