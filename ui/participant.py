@@ -10,6 +10,8 @@ import secrets
 
 import streamlit as st
 
+from ui import drafts, report
+
 from ui.common import Context
 from wikitown import access
 from wikitown.errors import TooManyAttempts, WikitownError
@@ -327,11 +329,17 @@ def render(ctx: Context) -> None:
     if st.session_state.pop("participant_saved", False):
         st.success(t("participant.mine.saved"))
     last_result(ctx)
-    send, mine = st.tabs([t("participant.tab.send"), t("participant.tab.mine")])
+    send, mine, write = st.tabs([t("participant.tab.send"), t("participant.tab.mine"), t("participant.tab.write")])
     with send:
         capture(ctx, person)
     with mine:
         finds_list(ctx, person)
+        report.render_mine(ctx, person["id"])
+    with write:
+        # In the afternoon participants become writers: the same editor as the librarians',
+        # whose review rules keep approval for librarians and organizers.
+        st.session_state.setdefault("draft_author", person["display_name"])
+        drafts.render(ctx)
 
 
 
