@@ -103,23 +103,17 @@ def list_events() -> list[Path]:
 
 
 def load_configured_opendata(event: Event) -> list:
-    """Import the files named under ``[[opendata]]`` when the event has no sites yet.
+    """Import the files named under ``[[opendata]]`` when the event has no sites yet,
+    merged into one list of sites (a site in two files is one site with two sources).
 
     This is how the bundled demo event gets its sites with no network.
     Returns the per-file results (with their row issues)."""
-    from wikitown.sites import count_sites, record_to_site, upsert_sites
-    from wikitown.sources import opendata
+    from wikitown.gaps import import_files
+    from wikitown.sites import count_sites
 
     if count_sites(event.store) or not event.config.opendata:
         return []
-    results = []
-    rows = []
-    for src in event.config.opendata:
-        result = opendata.read_file(event.path(src.file), src.map, source=f"opendata:{Path(src.file).name}")
-        results.append(result)
-        rows.extend(record_to_site(r) for r in result.records)
-    upsert_sites(event.store, rows)
-    return results
+    return import_files(event, [(event.path(src.file), src.map) for src in event.config.opendata]).results
 
 
 def copy_event(src: Path, dest: Path) -> Path:
