@@ -124,9 +124,10 @@ def geotagged_pages(api: MediaWikiAPI, points: list[tuple[float, float]], *, pad
 
 
 def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geosearch: bool = True,
-                near_m: float = NEAR_M, progress: Callable[[int, int], None] | None = None) -> list[ArticleStatus]:
+                near_m: float = NEAR_M, progress: Callable[[int, int], None] | None = None,
+                geo_api: MediaWikiAPI | None = None) -> list[ArticleStatus]:
     """The article status of each site (dicts with id, name, municipality, other_articles, image,
-    lat, lon, coord_status)."""
+    lat, lon, coord_status). ``geo_api`` answers geosearch when another endpoint does."""
     out = {s["id"]: ArticleStatus(s["id"], "unchecked", other_articles={
         k: v for k, v in (s.get("other_articles") or {}).items() if k != lang},
         has_photo=True if s.get("image") else None) for s in sites}
@@ -199,7 +200,7 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
                and s.get("coord_status") in ("ok", "geocoded", None)]
     if geosearch and located:
         try:
-            nearby = geotagged_pages(api, [(s["lat"], s["lon"]) for s in located], pad_m=near_m)
+            nearby = geotagged_pages(geo_api or api, [(s["lat"], s["lon"]) for s in located], pad_m=near_m)
         except (ServiceError, ServiceUnavailable) as exc:
             for s in pending:
                 out[s["id"]].evidence["geosearch"] = f"unavailable: {exc.message('en')}"

@@ -92,7 +92,10 @@ class MediaWikiAPI:
         data = self.call({"action": "query", "list": "geosearch",
                           "gsbbox": f"{north:.6f}|{west:.6f}|{south:.6f}|{east:.6f}",
                           "gslimit": limit, "gsnamespace": namespace, "gsprimary": "primary"})
-        return list(data.get("query", {}).get("geosearch", []))
+        query = data.get("query", {})
+        if "geosearch" not in query:  # MediaWiki only warns about an unknown list: no GeoData here
+            raise ServiceError(self.service, "the wiki has no geosearch (Extension:GeoData)")
+        return list(query["geosearch"])
 
     def parse(self, wikitext: str, title: str = "API") -> dict:
         """Render wikitext as the wiki would (for previews)."""
