@@ -31,8 +31,8 @@ _MUNI_RE = re.compile(r"(市|町|村|区)(指定|選定)")
 
 def designation_level(text: str) -> str:
     """The level of a designation as a municipal list or Wikidata words it."""
-    text = text or ""
-    if not text.strip():
+    text = "".join((text or "").split())  # real lists write 国　宝 with spaces
+    if not text:
         return ""
     if "登録" in text and "指定" not in text:
         return "registered"
