@@ -31,6 +31,9 @@ def build_query(lat: float, lon: float, radius_km: float, timeout: int = 90) -> 
 def parse_elements(data: dict, *, target_lang: str = "ja", area=None) -> SourceResult:
     if not isinstance(data, dict) or not isinstance(data.get("elements"), list):
         raise ServiceError("Overpass API", "the answer has no elements")
+    remark = str(data.get("remark") or "")
+    if "error" in remark.lower():  # a timed-out query still answers 200 with partial elements
+        raise ServiceError("Overpass API", remark[:200])
     result = SourceResult(SOURCE)
     for number, el in enumerate(data["elements"], 1):
         if not isinstance(el, dict) or el.get("type") not in ("node", "way", "relation"):
