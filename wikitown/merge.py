@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -43,6 +44,7 @@ def record_key(rec: SiteRecord) -> tuple[str, str]:
     return rec.source, str(rec.source_id)
 
 
+@lru_cache(maxsize=4096)
 def source_family(source: str) -> str:
     return source.split(":", 1)[0]
 
@@ -64,12 +66,14 @@ def kana_key(kana: str) -> str:
 
 
 class _DSU:
-    """Union-find whose sets remember their sources, so one source never appears twice."""
+    """Union-find whose sets remember their sources, so one source never appears twice.
+    Per-set data is made only for sets of two or more (most records stay alone)."""
 
     def __init__(self, records: list[SiteRecord]):
+        self.records = records
         self.parent = list(range(len(records)))
-        self.sources = [{r.source} for r in records]
-        self.members = [[i] for i in range(len(records))]
+        self._sources: dict[int, set[str]] = {}
+        self._members: dict[int, list[int]] = {}
 
     def find(self, i: int) -> int:
         root = i
@@ -79,15 +83,25 @@ class _DSU:
             self.parent[i], i = root, self.parent[i]
         return root
 
+    def sources(self, root: int) -> set[str]:
+        return self._sources.get(root) or {self.records[root].source}
+
+    def members(self, root: int) -> list[int]:
+        return self._members.get(root) or [root]
+
+    def size(self, root: int) -> int:
+        members = self._members.get(root)
+        return len(members) if members else 1
+
     def can_join(self, a: int, b: int, forbidden) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return False
-        if self.sources[ra] & self.sources[rb]:
+        if self.sources(ra) & self.sources(rb):
             return False
         if forbidden:
-            for i in self.members[ra]:
-                for j in self.members[rb]:
+            for i in self.members(ra):
+                for j in self.members(rb):
                     if (i, j) in forbidden or (j, i) in forbidden:
                         return False
         return True
@@ -96,13 +110,13 @@ class _DSU:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
-        if len(self.members[ra]) < len(self.members[rb]):
+        if self.size(ra) < self.size(rb):
             ra, rb = rb, ra
         self.parent[rb] = ra
-        self.sources[ra] |= self.sources[rb]
-        self.members[ra].extend(self.members[rb])
-        self.sources[rb] = set()
-        self.members[rb] = []
+        self._sources[ra] = self.sources(ra) | self.sources(rb)
+        self._members[ra] = self.members(ra) + self.members(rb)
+        self._sources.pop(rb, None)
+        self._members.pop(rb, None)
 
 
 @dataclass
@@ -162,7 +176,7 @@ def cluster(records: list[SiteRecord], *, exact_m: float = EXACT_M, fuzzy_m: flo
     for i, key in enumerate(names):
         if key:
             groups["n:" + key].append(i)
-        kana = kana_key(records[i].name_kana)
+        kana = kana_key(records[i].name_kana) if records[i].name_kana else ""
         if len(kana) >= 3:
             groups["k:" + kana].append(i)
     for members in groups.values():
@@ -198,7 +212,7 @@ def cluster(records: list[SiteRecord], *, exact_m: float = EXACT_M, fuzzy_m: flo
     # 3. Similar names very close together, for records still alone in their source's view.
     grid2: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i in range(n):
-        if located[i] and names[i]:
+        if located[i] and names[i] and dsu.size(dsu.find(i)) == 1:
             grid2[_cell(records[i].lat, records[i].lon, fuzzy_m)].append(i)
     fuzzy_pairs: list[tuple[float, float, int, int]] = []
     for (cy, cx), cell in grid2.items():
@@ -206,7 +220,8 @@ def cluster(records: list[SiteRecord], *, exact_m: float = EXACT_M, fuzzy_m: flo
         for a in cell:
             ra = dsu.find(a)
             for b in neighbours:
-                if b <= a or records[a].source == records[b].source or dsu.find(b) == ra:
+                if b <= a or records[a].source == records[b].source or dsu.find(b) == ra \
+                        or dsu.size(ra) > 1:
                     continue
                 score = fuzz.ratio(names[a], names[b], score_cutoff=fuzzy_score)
                 if not score:
@@ -239,43 +254,51 @@ def cluster(records: list[SiteRecord], *, exact_m: float = EXACT_M, fuzzy_m: flo
     return list(clusters.values())
 
 
+_NAME_RANK = {name: i for i, name in enumerate(NAME_PRIORITY)}
+_COORD_RANK = {name: i for i, name in enumerate(COORD_PRIORITY)}
+_LEVEL_RANK = {"national": 4, "prefectural": 3, "municipal": 2, "registered": 1, "": 0}
+_TEXT_FIELDS = ("name", "name_kana", "name_en", "designation", "category", "municipality", "address",
+                "description", "wikidata_id", "commons_category", "image")
+
+
 def _by_priority(records: list[SiteRecord], order: tuple[str, ...]) -> list[SiteRecord]:
-    rank = {name: i for i, name in enumerate(order)}
+    rank = _NAME_RANK if order is NAME_PRIORITY else _COORD_RANK if order is COORD_PRIORITY else \
+        {name: i for i, name in enumerate(order)}
     return sorted(records, key=lambda r: rank.get(source_family(r.source), len(order)))
 
 
 def combine(records: list[SiteRecord]) -> dict:
     """One site's values from its records, each field from the best source that has it."""
+    if len(records) == 1:  # most sites: no choosing to do
+        r = records[0]
+        values = {f: getattr(r, f) for f in _TEXT_FIELDS}
+        located = r.coord_status != "missing" and r.lat is not None
+        values.update(designation_level=r.designation_level, kind=r.kind, lat=r.lat if located else None,
+                      lon=r.lon if located else None, coord_status=r.coord_status if located else "missing",
+                      other_articles=dict(r.articles))
+        return values
     named = _by_priority(records, NAME_PRIORITY)
-
-    def first(attr: str) -> str:
-        for r in named:
-            value = getattr(r, attr)
-            if value:
-                return value
-        return ""
-
-    located = sorted(_by_priority(records, COORD_PRIORITY), key=lambda r: COORD_RANK.get(r.coord_status, 9))
-    best = located[0]
+    values = {}
+    for f in _TEXT_FIELDS:
+        values[f] = next((getattr(r, f) for r in named if getattr(r, f)), "")
+    kinds = [r.kind for r in named if r.kind]
+    values["kind"] = next((k for k in kinds if k != "other"), kinds[0] if kinds else "")
+    by_coord = _by_priority(records, COORD_PRIORITY)
+    best = min(by_coord, key=lambda r: COORD_RANK.get(r.coord_status, 9))  # min is stable: priority breaks ties
+    located = best.coord_status != "missing" and best.lat is not None
+    values.update(lat=best.lat if located else None, lon=best.lon if located else None,
+                  coord_status=best.coord_status if located else "missing")
     articles: dict[str, str] = {}
-    for r in _by_priority(records, COORD_PRIORITY):
+    for r in by_coord:
         for lang, title in r.articles.items():
             articles.setdefault(lang, title)
-    level_rank = {"national": 4, "prefectural": 3, "municipal": 2, "registered": 1, "": 0}
-    level = max((r.designation_level for r in records), key=lambda v: level_rank.get(v, 0))
-    return {
-        "name": first("name"), "name_kana": first("name_kana"), "name_en": first("name_en"),
-        "designation": first("designation"), "designation_level": level, "category": first("category"),
-        "kind": first("kind") if first("kind") != "other" else next(
-            (r.kind for r in named if r.kind and r.kind != "other"), first("kind")),
-        "municipality": first("municipality"), "address": first("address"),
-        "description": first("description"),
-        "lat": best.lat if best.coord_status != "missing" else None,
-        "lon": best.lon if best.coord_status != "missing" else None,
-        "coord_status": best.coord_status if best.lat is not None else "missing",
-        "wikidata_id": first("wikidata_id"), "commons_category": first("commons_category"),
-        "image": first("image"), "other_articles": articles,
-    }
+    values["other_articles"] = articles
+    level = ""
+    for r in records:
+        if _LEVEL_RANK.get(r.designation_level, 0) > _LEVEL_RANK.get(level, 0):
+            level = r.designation_level
+    values["designation_level"] = level
+    return values
 
 
 def merge_records(records: list[SiteRecord], **kwargs) -> list[MergedSite]:
