@@ -139,7 +139,7 @@ STANDARD = ("全国地方公共団体コード,ID,地方公共団体名,文化�
             "222127,0001,焼津市,常楽寺,ジョウラクジ,Jorakuji,県指定有形文化財,建造物,焼津市北浜通,34.8712,138.3118\n")
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932", "euc_jp"])
 def test_encodings_detected(tmp_path, encoding):
     path = tmp_path / "list.csv"
     path.write_bytes(SUISHO.encode(encoding))
@@ -147,6 +147,13 @@ def test_encodings_detected(tmp_path, encoding):
     assert result.encoding == encoding
     rec = result.records[0]
     assert (rec.name, rec.name_kana, rec.designation_level, rec.lat) == ("常楽寺", "ジョウラクジ", "municipal", 34.8712)
+
+
+def test_other_encodings_fall_back_to_detection(tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_bytes("name,lat,lon\nSão Bento,34.87,138.31\n".encode("utf-16"))
+    rec = opendata.read_file(path).records[0]
+    assert rec.name == "São Bento" and rec.lat == 34.87
 
 
 def test_standard_dataset_columns(tmp_path):

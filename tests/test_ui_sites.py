@@ -90,3 +90,26 @@ def test_manual_merge(demo_env):
     assert len(after) == len(frame) - 1
     merged = after[after["Name"].isin(["法華寺", "常楽寺"])]
     assert len(merged) == 1 and ";" not in merged["Sources"].iloc[0]  # one file, two rows, one site now
+
+
+def test_walk_targets_are_saved(demo_env):
+    """Ticking "walk target" in the table writes sites.selected (what the plan feature plans)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from ui.sites import _save_selection, filter_frame
+    from wikitown.events import load_configured_opendata, open_event
+    from wikitown.sites import sites_frame
+    from wikitown.store import sites
+
+    event = open_event(demo_env)
+    load_configured_opendata(event)
+    frame = filter_frame(sites_frame(event.store), levels=["national"]).reset_index(drop=True)
+    edited = pd.DataFrame({"selected": [i < 2 for i in range(len(frame))]})
+    assert _save_selection(SimpleNamespace(event=event), frame, edited) == 2
+    with event.store.read() as conn:
+        chosen = set(conn.execute(sa.select(sites.c.id).where(sites.c.selected.is_(True))).scalars())
+    assert chosen == set(frame["id"][:2])
+    event.close()

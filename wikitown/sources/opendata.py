@@ -1,6 +1,6 @@
 """Municipal open data (文化財一覧): CSV, xlsx and GeoJSON, in whatever layout a town publishes.
 
-* Encodings: UTF-8, UTF-8 with BOM and Shift_JIS (cp932) are told apart automatically.
+* Encodings: UTF-8, UTF-8 with BOM, Shift_JIS (cp932) and EUC-JP are told apart automatically.
 * Columns: the 推奨データセット 文化財一覧 (名称, 名称_カナ, 文化財分類 ...), the newer
   自治体標準オープンデータセット (文化財名称, 場所存在地 ...), their English-key variants
   (name, fullNameInKana, latitude ...) and common synonyms; anything else through an
@@ -91,10 +91,13 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("cp932"), "cp932"
-    except UnicodeDecodeError:
-        pass
+    # Japanese lists come in Shift_JIS (cp932) and, from older systems, EUC-JP; a general
+    # detector guesses Korean for short EUC-JP files, so these two are tried first.
+    for encoding in ("cp932", "euc_jp"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
