@@ -4,12 +4,12 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-PYTHON="${PYTHON:-python3}"
+VENV="${WIKITOWN_VENV:-.venv}"
 
 bash scripts/install-test-deps.sh
 
 set +e
-"$PYTHON" -m pytest "$@"
+"$VENV/bin/python" -m pytest "$@"
 status=$?
 set -e
 
