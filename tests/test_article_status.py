@@ -95,6 +95,20 @@ def test_statuses_on_the_real_wiki(mediawiki, wiki_pages):
     assert got["s9"].status == "missing" and got["s9"].has_photo is True  # P18 image
 
 
+def test_page_image_on_the_real_wiki(mediawiki, wiki_pages):
+    """PageImages (loaded on the test wiki, as on Wikipedia) names the article's lead image."""
+    from PIL import Image
+
+    t = wiki_pages["tag"]
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (120, 160, 90)).save(buf, "JPEG")
+    mediawiki.upload(f"Kusu{t}.jpg", buf.getvalue(), text="test photo")
+    mediawiki.create_page(f"浜当目の大楠{t}", f"[[File:Kusu{t}.jpg|thumb|大楠]]\n浜当目の大楠は天然記念物。")
+    api = MediaWikiAPI(mediawiki.api_url, HttpClient(retries=0))
+    (got,) = check_sites([_site(1, f"浜当目の大楠{t}")], api, geosearch=False)
+    assert got.status == "exists" and got.has_photo is True
+
+
 def test_unchecked_when_the_wiki_is_down(mediawiki):
     api = MediaWikiAPI(mediawiki.api_url, HttpClient(retries=0))
     with mediawiki.down():
@@ -178,13 +192,21 @@ def test_pageprops_disambiguation_jawiki_shape(standin):
             if title == "大師堂":
                 pages.append({"pageid": 100, "ns": 0, "title": "大師堂", "contentmodel": "wikitext",
                               "pageprops": {"disambiguation": ""}})
+            elif title == "浜当目の大楠":
+                pages.append({"pageid": 101, "ns": 0, "title": title, "contentmodel": "wikitext",
+                              "langlinks": [{"lang": "en", "title": "Great camphor of Hamatōme"},
+                                            {"lang": "zh", "title": "濱當目大樟"}],
+                              "pageimage": "Hamatome_kusu.jpg"})
             else:
                 pages.append({"ns": 0, "title": title, "missing": True})
         return {"batchcomplete": True, "query": {"pages": pages}}
 
     server.route("GET", "/w/api.php", handle)
     api = MediaWikiAPI(f"{server.url}/w/api.php", HttpClient(retries=0))
-    got = check_sites([_site(1, "大師堂"), _site(2, "無い寺")], api, geosearch=False)
-    assert [g.status for g in got] == ["ambiguous", "missing"]
+    got = check_sites([_site(1, "大師堂"), _site(2, "無い寺"), _site(3, "浜当目の大楠")], api, geosearch=False)
+    assert [g.status for g in got] == ["ambiguous", "missing", "exists"]
     assert got[0].evidence["marked_by"] == "pageprops"
+    # langlinks are translation candidates; the article's page image means a photo exists
+    assert got[2].other_articles == {"en": "Great camphor of Hamatōme", "zh": "濱當目大樟"}
+    assert got[2].has_photo is True and got[1].has_photo is False
     assert server.requests[0].params["ppprop"] == "disambiguation"
