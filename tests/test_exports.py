@@ -22,7 +22,7 @@ def frame():
     rows = [
         dict(id="s1", name="常楽寺", name_kana="じょうらくじ", designation="国指定重要文化財", designation_level="national",
              category="建造物", municipality="焼津市", address="焼津市北浜通", lat=34.8712, lon=138.3118,
-             coord_status="ok", sources="opendata:a.csv;wikidata", wikidata_id="Q9", article_status="missing",
+             coord_status="ok", sources="opendata:a.csv;wikidata", source_ids="opendata:a.csv=12;wikidata=Q9", wikidata_id="Q9", article_status="missing",
              article_title="", has_photo=False, other_articles={"en": "Jorakuji"}, selected=True),
         dict(id="s2", name="法華寺", name_kana="", designation="市指定", designation_level="municipal", category="寺院",
              municipality="焼津市", address="", lat=34.9086, lon=138.3312, coord_status="geocoded", sources="osm",
@@ -53,6 +53,7 @@ def test_csv_columns_and_injection():
     assert list(rows[0])[:len(CSV_COLUMNS)] == CSV_COLUMNS
     by = {r["site_id"]: r for r in rows}
     assert by["s1"]["lat"] == "34.8712" and by["s1"]["has_photo"] == "false" and by["s1"]["other_articles"] == "en:Jorakuji"
+    assert by["s1"]["source_ids"] == "opendata:a.csv=12;wikidata=Q9"  # provenance in the file
     assert by["s3"]["name"].startswith("'=")  # no formula in a spreadsheet
     assert by["s3"]["lat"] == "" and by["s2"]["coord_status"] == "geocoded"
 

@@ -20,8 +20,8 @@ from wikitown.i18n import t
 from wikitown.sites import CSV_COLUMNS
 from wikitown.wikitext import escape
 
-EXTRA_COLUMNS = ["name_en", "designation_level", "kind", "commons_category", "image", "other_articles",
-                 "selected", "priority"]
+EXTRA_COLUMNS = ["source_ids", "name_en", "designation_level", "kind", "commons_category", "image",
+                 "other_articles", "selected", "priority"]
 FORMATS = {"csv": "text/csv", "geojson": "application/geo+json", "gpx": "application/gpx+xml",
            "kml": "application/vnd.google-earth.kml+xml", "wikitext": "text/plain"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
