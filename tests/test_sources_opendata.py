@@ -254,6 +254,15 @@ def test_damaged_files_are_one_clear_error(tmp_path):
     assert err.value.key == "sites.error.unreadable"
 
 
+def test_a_huge_cell_loses_only_its_row(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("名称,説明\n常楽寺,短い\n法華寺," + "あ" * 300_000 + "\n焼津神社,x\n", encoding="utf-8")
+    result = opendata.read_file(path)
+    assert [r.name for r in result.records] == ["常楽寺", "焼津神社"]
+    assert [(i.line, i.action) for i in result.issues] == [(3, "skipped")]
+    assert "cannot be read" in result.issues[0].reason
+
+
 def test_hostile_text_is_kept_as_text(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text('名称,説明\n"<script>alert(1)</script>{{削除}}","=HYPERLINK(""http://x"")\x07"\n', encoding="utf-8")

@@ -280,12 +280,20 @@ def records_from_rows(rows, columns: list[str], source: str, mapping: dict[str, 
     return result
 
 
-def _csv_rows(text: str) -> tuple[list[str], list]:
+def _csv_rows(text: str) -> tuple[list[str], list, list[RowIssue]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
-    rows = []
+    rows, issues = [], []
     start = 1
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a cell over the csv module's limit: that row only
+            issues.append(RowIssue(start, f"the row cannot be read ({exc})"))
+            start = reader.line_num + 1
+            continue
         line = start
         start = reader.line_num + 1
         if header is None:
@@ -295,7 +303,7 @@ def _csv_rows(text: str) -> tuple[list[str], list]:
             continue
         rows.append((line, {header[i] if i < len(header) else f"column{i + 1}": v
                             for i, v in enumerate(record)}))
-    return header or [], rows
+    return header or [], rows, issues
 
 
 def _xlsx_rows(path: Path) -> tuple[list[str], list]:
@@ -400,7 +408,8 @@ def read_file(path, mapping: dict[str, str] | None = None, source: str | None = 
             rec.data.pop("__lat", None)
             rec.data.pop("__lon", None)
     else:
-        columns, rows = _csv_rows(text)
+        columns, rows, unreadable = _csv_rows(text)
         result = records_from_rows(rows, columns, source, mapping, area)
+        result.issues = sorted(result.issues + unreadable, key=lambda i: i.line)
     result.encoding = encoding
     return result
