@@ -126,6 +126,16 @@ def test_store_merge_keeps_ids_and_moves_finds_on_manual_join(tmp_path):
         assert conn.execute(sa.select(sites.c.id).where(sites.c.name == "常楽寺")).scalar() == ids["常楽寺"]
 
 
+def test_sites_without_sources_are_left_alone(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    with store.write() as conn:
+        conn.execute(sites.insert().values(id="hand1", name="参加者が見つけた石碑"))
+    merge_into_store(store, [rec("opendata:a", 1, "常楽寺", 34.87, 138.31)])
+    merge_into_store(store, [rec("opendata:a", 2, "法華寺", 34.90, 138.33)])  # the file changed
+    with store.read() as conn:
+        assert sorted(conn.execute(sa.select(sites.c.name)).scalars()) == ["参加者が見つけた石碑", "法華寺"]
+
+
 def test_split_keeps_automatic_matches_apart(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
     merge_into_store(store, [rec("opendata:a", 1, "八幡神社", 34.85, 138.30)])

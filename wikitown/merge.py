@@ -406,7 +406,9 @@ def merge_into_store(store, new_records: list[SiteRecord], *, replace_sources: s
                 continue
             moved += _move_references(conn, old, new)
         removed = 0
-        for sid in old_ids - taken:
+        # Only sites made from source records that have now gone; a site added by hand (no
+        # provenance) is not this function's to remove.
+        for sid in set(owner.values()) - taken:
             if not _referenced(conn, sid):
                 conn.execute(st.sites.delete().where(st.sites.c.id == sid))
                 removed += 1
