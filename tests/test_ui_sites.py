@@ -68,9 +68,9 @@ def test_failed_sources_are_named_and_the_rest_is_shown(demo_env, standin, monke
     _by_key(at.button, "sites_gaps").click().run()
     assert not at.exception
     errors = [e.value for e in at.error]
-    assert any(e.startswith("wikidata は失敗しました") for e in errors)
-    assert any(e.startswith("wiki は失敗しました") and "readapidenied" in e for e in errors)
-    assert not any(e.startswith("osm") for e in errors)
+    assert any(e.startswith("Wikidata は失敗しました") for e in errors)
+    assert any(e.startswith("Wikipedia は失敗しました") and "readapidenied" in e for e in errors)
+    assert not any(e.startswith("OpenStreetMap") for e in errors)
     frame = at.dataframe[0].value
     assert len(frame) == 159 and "新しい碑" in set(frame["名称"])  # OSM's site added, the rest kept
     assert set(frame["記事"]) == {"未確認"}

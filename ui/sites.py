@@ -82,7 +82,7 @@ def _progress_bar(ctx: Context):
 
 def _show_report(ctx: Context, report) -> None:
     for failure in report.failures:
-        st.error(ctx.t("sites.ui.failed", source=failure.source, error=failure.message(ctx.lang)))
+        st.error(ctx.t("sites.ui.failed", source=failure.label, error=failure.message(ctx.lang)))
     issues = [{ctx.t("sites.ui.col.source"): res.source, ctx.t("sites.ui.col.line"): i.line,
                ctx.t("sites.ui.col.reason"): i.reason, ctx.t("sites.ui.col.action"): ctx.t(f"sites.issue.{i.action}")}
               for res in report.results for i in res.issues]

@@ -132,10 +132,14 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
         k: v for k, v in (s.get("other_articles") or {}).items() if k != lang},
         has_photo=True if s.get("image") else None) for s in sites}
 
-    def unchecked(reason: str) -> list[ArticleStatus]:
+    def unchecked(exc: WikitownError) -> list[ArticleStatus]:
+        reason = exc.message("en")
         for st in out.values():
             st.status, st.title, st.evidence = "unchecked", "", {"reason": reason}
-        return list(out.values())
+        statuses = list(out.values())
+        if statuses:  # the error itself, for the caller to show in the user's language (not stored)
+            statuses[0].evidence = {"reason": reason, "error": exc}
+        return statuses
 
     # 1. One title per site: its Wikidata sitelink, else its name.
     asked: dict[str, str] = {}
@@ -155,10 +159,8 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
                 if title:
                     second[s["id"]] = title
         pages2 = api.pages_by_titles(list(second.values()), **PAGE_PROPS) if second else {}
-    except ServiceUnavailable as exc:
-        return unchecked(exc.message("en"))
     except WikitownError as exc:
-        return unchecked(exc.message("en"))
+        return unchecked(exc)
     if progress:
         progress(2, 3)
 
@@ -255,7 +257,7 @@ def apply_statuses(store, statuses: list[ArticleStatus]) -> int:
             if st.site_id not in current:
                 continue
             data = dict(current[st.site_id] or {})
-            data["article_evidence"] = st.evidence
+            data["article_evidence"] = {k: v for k, v in st.evidence.items() if k != "error"}
             values = {"article_status": st.status, "article_title": st.title, "other_articles": st.other_articles,
                       "has_photo": st.has_photo, "data": data, "updated_at": stamp}
             if st.status != "unchecked":

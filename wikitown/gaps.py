@@ -18,10 +18,20 @@ from wikitown.sources.base import SiteRecord, SourceResult
 Progress = Callable[[str, int, int], None]
 
 
+SOURCE_LABELS = {"wikidata": "Wikidata", "osm": "OpenStreetMap", "geocode": "Nominatim", "wiki": "Wikipedia"}
+
+
 @dataclass
 class Failure:
     source: str
     error: WikitownError
+
+    @property
+    def label(self) -> str:
+        """How the source is named to users (a file by its name)."""
+        if self.source.startswith("opendata:"):
+            return self.source.split(":", 1)[1]
+        return SOURCE_LABELS.get(self.source, self.source)
 
     def message(self, lang: str = "en") -> str:
         return self.error.message(lang)
@@ -162,7 +172,7 @@ def run_gaps(event, *, progress: Progress | None = None, sources: tuple[str, ...
         progress("sites.progress.wiki", done, total)
         frame = sites_frame(event.store)
         sites = frame.astype(object).where(frame.notna(), None).to_dict("records")
-        api = MediaWikiAPI(event.service("wiki_api"), client)
+        api = MediaWikiAPI(event.service("wiki_api"), client, service="Wikipedia API")
         before = client.requests_sent
         statuses = check_sites(sites, api, lang=cfg.wiki)
         report.requests["wiki"] = client.requests_sent - before
@@ -170,10 +180,12 @@ def run_gaps(event, *, progress: Progress | None = None, sources: tuple[str, ...
         for st in statuses:
             report.statuses[st.status] = report.statuses.get(st.status, 0) + 1
         if statuses and all(st.status == "unchecked" for st in statuses):
-            reason = statuses[0].evidence.get("reason", "")
-            from wikitown.errors import ServiceUnavailable
+            error = statuses[0].evidence.get("error")
+            if error is None:
+                from wikitown.errors import ServiceUnavailable
 
-            report.failures.append(Failure("wiki", ServiceUnavailable("Wikipedia API", api.api_url, reason)))
+                error = ServiceUnavailable("Wikipedia API", api.api_url, statuses[0].evidence.get("reason", ""))
+            report.failures.append(Failure("wiki", error))
         done += 1
     progress("sites.progress.done", total, total)
     return report

@@ -85,7 +85,7 @@ def _report(report, lang: str) -> None:
             print(t("sites.cli.source_done", lang, source=res.source, count=len(res.records),
                     issues=len(res.issues), encoding=res.encoding or "-"))
     for failure in report.failures:
-        print(t("sites.cli.failed", lang, source=failure.source, error=failure.message(lang)), file=sys.stderr)
+        print(t("sites.cli.failed", lang, source=failure.label, error=failure.message(lang)), file=sys.stderr)
 
 
 def _import(args) -> int:
