@@ -118,11 +118,15 @@ def run_gaps(event, *, progress: Progress | None = None, sources: tuple[str, ...
     from wikitown.mwapi import MediaWikiAPI
     from wikitown.sites import sites_frame
 
+    from wikitown.events import load_configured_opendata
+
     progress = progress or _noop
     cfg = event.config
     area = cfg.area
     client = client or event.http_client(cached=False)
     report = GapsReport()
+    # A fresh event: its [[opendata]] files first (does nothing once the event has sites).
+    report.results.extend(load_configured_opendata(event))
     steps = list(sources) + (["geocode"] if geocode else []) + (["wiki"] if check_articles else [])
     total = len(steps)
     done = 0
