@@ -73,10 +73,16 @@ def main() -> int:
     cpu = time.process_time() - c1
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     pairs = sum(1 for s in merged if len(s.records) == 2)
+    # Source B's "node/i" is source A's site i respelled and moved: the true matches.
+    truth = sum(1 for r in b if r.source_id.startswith("node/"))
+    right = sum(1 for s in merged if len(s.records) == 2 and s.records[0].source_id.split("/")[-1]
+                == s.records[1].source_id.split("/")[-1] and {r.source for r in s.records} == {"opendata:a.csv", "osm"}
+                and any(r.source_id.startswith("node/") for r in s.records))
     print(f"records: {len(a)} + {len(b)}; generated in {t1 - t0:.1f} s")
     print(f"merged into {len(merged)} sites ({pairs} matched pairs) in {t2 - t1:.2f} s wall, {cpu:.2f} s CPU "
           f"(target < 10 s)")
     print(f"load average during the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    print(f"matching: {right} of {truth} true pairs found, {pairs - right} wrong pairs")
     print(f"peak RSS: {peak:.0f} MB (before merging: {rss_before:.0f} MB)  (target < 1024 MB)")
     return 0 if (t2 - t1) < 10 and peak < 1024 else 1
 
