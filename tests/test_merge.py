@@ -165,3 +165,20 @@ def test_demo_event_merges_its_two_files(tmp_path, monkeypatch):
     assert len(frame) == sum(counts.values()) - 2
     assert load_configured_opendata(event) == []  # only once
     event.close()
+
+
+def test_a_bad_configured_file_does_not_stop_the_event(tmp_path, monkeypatch, caplog):
+    from wikitown.config import OpenDataSource, save_config
+    from wikitown.events import load_configured_opendata, open_event
+
+    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
+    shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", tmp_path / "demo",
+                    ignore=shutil.ignore_patterns("store.sqlite*", "media"))
+    event = open_event(tmp_path / "demo")
+    event.config.opendata += [OpenDataSource("../../etc/passwd"), OpenDataSource("data/missing.csv")]
+    save_config(event.dir, event.config)
+    event = open_event(tmp_path / "demo")
+    results = load_configured_opendata(event)
+    assert [r.source for r in results] == ["opendata:bunkazai_map.geojson", "opendata:historyspot__walkingevent.csv"]
+    assert "passwd" in caplog.text and "missing.csv" in caplog.text
+    event.close()

@@ -107,13 +107,25 @@ def load_configured_opendata(event: Event) -> list:
     merged into one list of sites (a site in two files is one site with two sources).
 
     This is how the bundled demo event gets its sites with no network.
-    Returns the per-file results (with their row issues)."""
+    Returns the per-file results (with their row issues). A file that cannot be read is
+    logged and skipped: the event still opens with the others."""
+    import logging
+
     from wikitown.gaps import import_files
     from wikitown.sites import count_sites
 
     if count_sites(event.store) or not event.config.opendata:
         return []
-    return import_files(event, [(event.path(src.file), src.map) for src in event.config.opendata]).results
+    files = []
+    for src in event.config.opendata:
+        try:
+            files.append((event.path(src.file), src.map))
+        except InputError as exc:
+            logging.getLogger(__name__).warning("opendata file skipped: %s", exc)
+    report = import_files(event, files)
+    for failure in report.failures:
+        logging.getLogger(__name__).warning("opendata file %s skipped: %s", failure.label, failure.error)
+    return report.results
 
 
 def copy_event(src: Path, dest: Path) -> Path:
