@@ -1,6 +1,6 @@
 import streamlit as st
 
-from ui import report, sites
+from ui import checklists, plan, report, sites
 from ui.common import attribution, event_picker, page_context
 
 ctx = page_context("organizer")
@@ -10,6 +10,8 @@ st.header(ctx.event.config.name)
 # Each feature adds its tab here: (message key, render function).
 TABS = [
     ("app.sites.title", sites.render),
+    ("plan.ui.title", plan.render),
+    ("checklists.ui.title", checklists.render),
     ("report.app.title", report.render),
 ]
 for tab, (_key, render) in zip(st.tabs([ctx.t(k) for k, _ in TABS]), TABS):
