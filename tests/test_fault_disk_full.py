@@ -196,3 +196,34 @@ def test_page_says_disk_full_then_sends_the_same_photo(small_disk, demo_on_disk,
     assert t("finds.file.accepted", lang, name="full\\.jpg") in _texts(at, "success")  # name Markdown-escaped
     check = _whole(demo_on_disk)
     assert check.finds == 1 and list(check.by_name) == ["full.jpg"]
+
+
+def test_no_room_for_a_new_file_entry_is_disk_full(tmp_path):
+    """Out of inodes (or directory space on ext4): creating the folder or the temporary file
+    fails with ENOSPC before any byte is written; that is the same "disk full" message."""
+    from wikitown.media import put_bytes
+
+    root = tmp_path / "inodes"
+    root.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,nr_inodes=40", "tmpfs", str(root)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        missing(f"cannot mount a tmpfs (needs root): {done.stderr.strip()}")
+    try:
+        first_sha1, first = put_bytes(root, b"first photo", "jpg")
+        n = 0
+        while True:  # use up every inode
+            try:
+                (root / f"f{n}").touch()
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+                break
+            n += 1
+        with pytest.raises(DiskFull):
+            put_bytes(root, b"second photo", "jpg")  # needs a new folder media/<ab>/
+        (root / "f0").unlink()
+        (root / "f1").unlink()
+        sha1, rel = put_bytes(root, b"second photo", "jpg")
+        assert (root / rel).read_bytes() == b"second photo" and (root / first).read_bytes() == b"first photo"
+    finally:
+        subprocess.run(["umount", "-l", str(root)], check=False)

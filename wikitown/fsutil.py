@@ -13,8 +13,14 @@ from wikitown.errors import DiskFull
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> Path:
     """Write ``data`` to a temporary file beside ``path``, fsync, then rename over it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        # A full disk fails here too (no room for a new folder or file entry), not only on write.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(str(path)) from exc
+        raise
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -24,7 +30,7 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> Path:
         os.replace(tmp, path)
     except OSError as exc:
         _discard(tmp)
-        if exc.errno == errno.ENOSPC:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise DiskFull(str(path)) from exc
         raise
     except BaseException:
