@@ -75,6 +75,7 @@ async def _scenario(server, start_again, event_dir, photos, points):
                 item = next(p for p in photos[int(phone.name)] if p[0] == again)
                 sent = await phone.send([item])
                 assert sent.status(again) == "already", sent.results
+                await phone.reopen(url)  # nothing new was stored, so the form keeps that photo: start afresh
             fresh = next(p for p in photos[int(phone.name)] if p[0] not in check.by_name)
             sent = await phone.send([fresh])
             assert sent.status(fresh[0]) == "received", sent.results

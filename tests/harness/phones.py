@@ -37,6 +37,7 @@ DEMO_CODE = "YAIZU-DEMO"
 
 # What the participant page says for one file (wikitown/locale/en/finds.json).
 RECEIVED = ": received."
+NO_FINDS = "Nothing sent yet."
 ALREADY = ": this photo was already sent, so it is kept once."
 
 
@@ -277,9 +278,10 @@ class Phone:
         """The "Finds sent: N" figure of the My finds tab."""
         await self.page.get_by_role("tab", name="My finds").click()
         caption = self.page.get_by_text(re.compile(r"^Finds sent: \d+$"))
-        await caption.wait_for()
-        count = int((await caption.inner_text()).split(":")[1])
+        await caption.or_(self.page.get_by_text(NO_FINDS)).wait_for()
+        count = int((await caption.inner_text()).split(":")[1]) if await caption.count() else 0
         await self.page.get_by_role("tab", name="Send").click()
+        await self.settled()
         return count
 
 
