@@ -271,7 +271,7 @@ def submit_find(event, participant_id: str, files: list[tuple[str, bytes]] | Non
     # Files first (atomic, by content); the rows below make them part of a find.
     stored = []
     for photo in prepared:
-        _, path = put_bytes(event.dir, photo.data, photo.ext)
+        _, path = put_bytes(event.dir, photo.data, photo.ext, sha1=photo.sha1)
         publish_sha1, publish_path = put_bytes(event.dir, photo.publish, "jpg", kind="publish")
         _, thumb_path = put_bytes(event.dir, photo.thumb, "jpg", kind="thumb")
         stored.append((photo, path, publish_path, publish_sha1, thumb_path))

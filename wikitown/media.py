@@ -32,9 +32,11 @@ def media_relpath(sha1: str, ext: str, kind: str = "original") -> str:
     return f"{MEDIA_DIR}/{sub}{sha1[:2]}/{sha1}.{ext}"
 
 
-def put_bytes(event_dir: Path, data: bytes, ext: str, kind: str = "original") -> tuple[str, str]:
-    """Store ``data``; returns (sha1, path relative to the event folder)."""
-    sha1 = sha1_hex(data)
+def put_bytes(event_dir: Path, data: bytes, ext: str, kind: str = "original", *,
+              sha1: str | None = None) -> tuple[str, str]:
+    """Store ``data``; returns (sha1, path relative to the event folder). ``sha1``: the digest
+    of ``data`` when the caller already computed it (hashing a 4 MB photo again costs time)."""
+    sha1 = sha1 or sha1_hex(data)
     rel = media_relpath(sha1, ext, kind)
     path = Path(event_dir) / rel
     if not (path.exists() and path.stat().st_size == len(data)):

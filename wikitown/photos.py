@@ -432,20 +432,23 @@ def _jpeg_segments(data: bytes):
     raise ValueError("no image data")
 
 
+# A marker: 0xFF then anything but stuffing (00), fill (FF) or a restart marker (D0-D7).
+_MARKER_RE = re.compile(rb"\xff[^\x00\xff\xd0-\xd7]")
+
+
 def _end_of_image(data: bytes, pos: int) -> int:
     """Where the first image's EOI marker is. Phones append more JPEGs after it (MPF depth
     maps, HDR gain maps) with their own EXIF: those are left out of the publish copy."""
+    # A regular expression jumps over the scan data in C: a byte-by-byte loop over every 0xFF
+    # of a 4 MB photo cost more than the rest of the publish copy.
     n = len(data)
     while True:
-        pos = data.find(b"\xff", pos)
-        if pos < 0 or pos + 1 >= n:
+        found = _MARKER_RE.search(data, pos)
+        if found is None:
             raise ValueError("no end of image")
-        marker = data[pos + 1]
-        if marker == 0xD9:
+        pos = found.start()
+        if data[pos + 1] == 0xD9:
             return pos
-        if marker == 0x00 or marker == 0xFF or 0xD0 <= marker <= 0xD7:  # stuffing, fill, restart markers
-            pos += 1
-            continue
         if pos + 4 > n:  # a segment between scans (progressive JPEG: DHT, SOS ...)
             raise ValueError("truncated JPEG segment")
         pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
