@@ -500,7 +500,9 @@ def prepare_photo(data: bytes, name: str = "", *, max_bytes: int) -> PreparedPho
                 if lossless:
                     # Only the thumbnail needs pixels: decode at 1/8 scale (still reads every byte,
                     # so damaged data is caught), and keep the camera's own JPEG for publishing.
-                    im.draft("RGB", (THUMB_SIZE, THUMB_SIZE))
+                    # The thumbnail's own size, not a THUMB_SIZE square: for a 4:3 photo the square
+                    # made Pillow pick 1/4 scale (the short side must reach 480) and decode 4x the pixels.
+                    im.draft("RGB", _thumb_box(im.size))
                     im.load()
                     publish = _lossless_jpeg(data, clean)
                     thumb = _flatten(im)
@@ -529,6 +531,13 @@ def prepare_photo(data: bytes, name: str = "", *, max_bytes: int) -> PreparedPho
         raise PhotoRejected(f"{label}: too large to decode", key="finds.reject.bomb", name=label,
                             width=info.width, height=info.height) from None
     return PreparedPhoto(label, data, sha1_hex(data), info, publish, tbuf.getvalue())
+
+
+def _thumb_box(size: tuple[int, int]) -> tuple[int, int]:
+    """The size a THUMB_SIZE thumbnail of an image of ``size`` will have (rounded up)."""
+    w, h = size
+    scale = THUMB_SIZE / max(w, h, 1)
+    return max(1, math.ceil(w * scale)), max(1, math.ceil(h * scale))
 
 
 def _flatten(im):
