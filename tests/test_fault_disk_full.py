@@ -13,7 +13,6 @@ import os
 import subprocess
 
 import pytest
-import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from tests.harness import phones as ph
