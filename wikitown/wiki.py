@@ -55,29 +55,32 @@ def scrub(text) -> str:
     return _PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
 
 
-class _ScrubFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken record is pywikibot's problem, not a leak
-            return True
-        clean = scrub(message)
-        if clean != message:
-            record.msg, record.args = clean, None
-        return True
-
-
-_FILTER = _ScrubFilter()
+_FACTORY_INSTALLED = False
+_LOGGERS = ("pywiki", "pywikibot", "urllib3", "requests")
 
 
 def _install_log_filter() -> None:
-    for name in ("pywikibot", "pywiki", "urllib3", "requests"):
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
-    for handler in logging.getLogger().handlers + logging.getLogger("pywiki").handlers:
-        if _FILTER not in handler.filters:
-            handler.addFilter(_FILTER)
+    """Clean every log record from pywikibot and the HTTP stack as it is made, whatever
+    handler (pywikibot's, the app's, pytest's) later writes it."""
+    global _FACTORY_INSTALLED
+    if _FACTORY_INSTALLED:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        if record.name.split(".", 1)[0] in _LOGGERS:
+            try:
+                message = record.getMessage()
+            except Exception:  # a malformed record is left as it is
+                return record
+            clean = scrub(message)
+            if clean != message:
+                record.msg, record.args = clean, None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _FACTORY_INSTALLED = True
 
 
 @dataclass(frozen=True)

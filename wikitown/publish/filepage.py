@@ -145,11 +145,11 @@ def build(info: FilePageInfo):
     nodes.append(Heading(" {{int:license-header}} ", 2))
     nodes.append(Text("\n"))
     nodes.append(template("self", [(None, LICENCE_TEMPLATES[info.licence])]))
-    nodes.append(Text("\n"))
+    if info.categories:
+        nodes.append(Text("\n"))
     for cat in info.categories:
         nodes.append(Text("\n"))
         nodes.append(Wikilink(f"Category:{category_name(cat)}"))
-    nodes.append(Text("\n"))
     # Re-parse: the tree above holds pre-rendered strings; the text is what counts.
     code = mwparserfromhell.parse(str(code))
     verify(str(code), info)
