@@ -37,6 +37,8 @@ def problems(name: str) -> list[str]:
     for the plan's warnings: forbidden, too_long, no_extension, empty."""
     out = []
     stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
     if not stem.strip():
         out.append("empty")
     if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,5}", ext):

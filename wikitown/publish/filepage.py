@@ -185,9 +185,12 @@ def verify(wikitext: str, info: FilePageInfo) -> None:
     if sorted(links) != sorted(expected_links):
         raise FilePageError(f"unexpected links in the file page: {links}", key="publish.error.filepage_markup",
                             detail=", ".join(sorted(set(links) ^ set(expected_links))))
+    # A bare URL in a note is allowed (it shows as a plain link); [bracketed] links, tags and comments
+    # can only come from markup that escaping missed.
     bad = [str(n) for n in code.filter(recursive=True, forcetype=(mwparserfromhell.nodes.Tag,
                                                                    mwparserfromhell.nodes.ExternalLink,
-                                                                   mwparserfromhell.nodes.Comment))]
+                                                                   mwparserfromhell.nodes.Comment))
+           if not (isinstance(n, mwparserfromhell.nodes.ExternalLink) and not n.brackets)]
     if bad:
         raise FilePageError(f"markup in the file page: {bad[:3]}", key="publish.error.filepage_markup",
                             detail=", ".join(bad[:3]))
