@@ -10,10 +10,10 @@ st.set_page_config(page_title="wikitown", page_icon="🏯", layout="wide")
 lang = current_lang()
 t = translator(lang)
 pages = [
-    st.Page("pages/home.py", title=t("app.page.home"), icon="🏠", default=True, url_path="home"),
-    st.Page("pages/participant.py", title=t("app.page.participant"), icon="📷", url_path="participant"),
-    st.Page("pages/librarian.py", title=t("app.page.librarian"), icon="📚", url_path="librarian"),
-    st.Page("pages/organizer.py", title=t("app.page.organizer"), icon="🗺️", url_path="organizer"),
+    st.Page("app_pages/home.py", title=t("app.page.home"), icon="🏠", default=True, url_path="home"),
+    st.Page("app_pages/participant.py", title=t("app.page.participant"), icon="📷", url_path="participant"),
+    st.Page("app_pages/librarian.py", title=t("app.page.librarian"), icon="📚", url_path="librarian"),
+    st.Page("app_pages/organizer.py", title=t("app.page.organizer"), icon="🗺️", url_path="organizer"),
 ]
 nav = st.navigation(pages, position="top")
 language_switch()

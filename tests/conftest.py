@@ -10,6 +10,7 @@ Fixtures (see tests/harness/*.py for details):
   phone_page           function a Page in an iPhone 13 context (geolocation allowed)
   standin              function factory: standin() -> StandinServer with .url/.route/.requests
   artifacts_dir        session  Path of test-artifacts/
+  project_root         session  Path of the checkout
 
 pywikibot reads PYWIKIBOT_DIR once, at its first import. This module therefore sets it at import
 time (before any test module is imported) to a fresh folder, and writes user-config.py and
@@ -86,6 +87,11 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
 
 
 @pytest.fixture(scope="session")

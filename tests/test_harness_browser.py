@@ -36,3 +36,6 @@ def test_phone_page_sees_streamlit(start_app, phone_page, tmp_path):
     assert page.evaluate("navigator.geolocation !== undefined")
     path = shot(page, "harness-smoke")
     assert path.stat().st_size > 1000
+    size = page.viewport_size
+    assert shot(page, "harness-smoke-tall", tall=True).stat().st_size > 1000
+    assert page.viewport_size == size

@@ -28,16 +28,21 @@ def current_lang() -> str:
     return st.session_state["lang"]
 
 
+def _on_language_change() -> None:
+    choice = st.session_state.get("lang_switch")
+    if choice:
+        st.session_state["lang"] = choice
+        st.query_params["lang"] = choice
+
+
 def language_switch() -> str:
     """A language switch at the top of every page (phones hide the sidebar)."""
     lang = current_lang()
+    if st.session_state.get("lang_switch") != lang:
+        st.session_state["lang_switch"] = lang  # follow a change made elsewhere (query string, tests)
     labels = {"ja": "日本語", "en": "English"}
-    choice = st.segmented_control(translator(lang)("app.language"), LANGUAGES, format_func=labels.get,
-                                  default=lang, key="lang_switch", label_visibility="collapsed")
-    if choice and choice != lang:
-        st.session_state["lang"] = choice
-        st.query_params["lang"] = choice
-        st.rerun()
+    st.segmented_control(translator(lang)("app.language"), LANGUAGES, format_func=labels.get, key="lang_switch",
+                         label_visibility="collapsed", on_change=_on_language_change)
     return st.session_state["lang"]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import requests
 
 from . import ARTIFACTS, PROJECT_ROOT
-from .mediawiki import kill_group, reserve_port
+from .mediawiki import die_with_parent, kill_group, reserve_port
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
 APP_LOGS = ARTIFACTS / "app-logs"
@@ -92,7 +92,7 @@ def start_streamlit(script: Path, *, events_dir: Path, home: Path, log_path: Pat
             log.flush()
             proc = subprocess.Popen(cmd, cwd=str(PROJECT_ROOT), env=full_env, stdout=log,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)
+                                    start_new_session=True, preexec_fn=die_with_parent)
         url = f"http://127.0.0.1:{port}"
         server = AppServer(url, port=port, process=proc, log_path=log_path, events_dir=events_dir,
                            home=home, script=Path(script))

@@ -102,6 +102,18 @@ def reserve_port(host: str = "127.0.0.1") -> tuple[int, socket.socket]:
     return sock.getsockname()[1], sock
 
 
+def die_with_parent() -> None:
+    """preexec_fn: on Linux, SIGTERM this child when the test process dies (even by SIGKILL),
+    so no php -S / streamlit server outlives a hard-killed pytest."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 def kill_group(proc: subprocess.Popen, timeout: float = 5.0) -> None:
     """Terminate a process started with start_new_session=True, with its whole group."""
     if proc.poll() is not None:
@@ -295,7 +307,7 @@ class TestWiki:
                 [PHP, *PHP_SERVER_FLAGS, "-S", f"{self.host}:{self.port}", "-t",
                  str(self.dir / "htdocs")],
                 cwd=str(self.dir), env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
         finally:
             log.close()
         deadline = time.monotonic() + timeout
@@ -529,6 +541,5 @@ def write_pywikibot_config(pwb_dir: Path, api_url: str, bot_user: str = BOT_USER
         "retry_wait = 1\n"
         "retry_max = 2\n"
         "API_config_expiry = 0\n"
-        "maxlag = 0\n"
         "socket_timeout = (5, 60)\n")
     return pwb_dir

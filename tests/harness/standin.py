@@ -133,8 +133,8 @@ class StandinServer:
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"standin-{self.port}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"standin-{self.port}", daemon=True)
         self._thread.start()
 
     def route(self, method: str, path: str, handler: Handler | Any) -> "StandinServer":

@@ -1,0 +1,98 @@
+"""Each page renders in streamlit's AppTest, in Japanese and English, with access enforced."""
+
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from wikitown.access import DEMO_PASSPHRASES
+from wikitown.paths import PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+@pytest.fixture
+def demo_env(tmp_path, monkeypatch):
+    events = tmp_path / "events"
+    shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", events / "demo-yaizu",
+                    ignore=shutil.ignore_patterns("store.sqlite*", "media"))
+    monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
+    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
+    return events / "demo-yaizu"
+
+
+def _texts(at):
+    out = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "text"):
+        out += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(out)
+
+
+def _sign_in(at, phrase):
+    at.text_input[0].input(phrase)
+    at.button[0].click()
+    return at.run()
+
+
+def test_home_page_in_japanese_by_default(demo_env):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    text = _texts(at)
+    assert "焼津ウィキペディアタウン（デモ）" in text
+    assert "文化財・スポット：160 件" in text
+    assert "CC BY 4.0" in text  # the demo data's attribution is shown
+
+
+def test_language_switch_to_english(demo_env):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.session_state["lang"] = "en"
+    at.run()
+    assert "Heritage sites and spots: 160" in _texts(at)
+
+
+@pytest.mark.parametrize("lang,title", [("ja", "文化財・スポット"), ("en", "Heritage sites and spots")])
+def test_organizer_sees_demo_sites_map_and_table(demo_env, lang, title):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page("app_pages/organizer.py").run()
+    assert not at.dataframe  # nothing before signing in
+    at = _sign_in(at, DEMO_PASSPHRASES["organizer"])
+    assert not at.exception
+    assert title in _texts(at)
+    frame = at.dataframe[0].value
+    assert len(frame) == 160
+    status_col = "記事" if lang == "ja" else "Article"
+    # Nothing was checked against a wiki, so nothing may claim a result.
+    assert set(frame[status_col]) == {"未確認" if lang == "ja" else "not checked"}
+    assert at.get("deck_gl_json_chart")  # the map
+
+
+def test_wrong_passphrase_is_refused(demo_env):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("app_pages/organizer.py").run()
+    at = _sign_in(at, "not the passphrase")
+    assert "パスフレーズが違います" in _texts(at)
+    assert not at.dataframe
+
+
+def test_participant_cannot_reach_organizer_or_librarian(demo_env):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("app_pages/participant.py").run()
+    at.text_input[0].input("YAIZU-DEMO")
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert "参加コード" not in _texts(at)  # joined: the join form is gone
+    for page, heading in (("app_pages/organizer.py", "主催者としてログイン"), ("app_pages/librarian.py", "司書としてログイン")):
+        at.switch_page(page).run()
+        assert heading in _texts(at)
+        assert not at.dataframe
+
+
+def test_librarian_page_renders_after_sign_in(demo_env):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("app_pages/librarian.py").run()
+    at = _sign_in(at, DEMO_PASSPHRASES["librarian"])
+    assert not at.exception
+    assert "司書としてログイン" not in _texts(at)
