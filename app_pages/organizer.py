@@ -1,6 +1,6 @@
 import streamlit as st
 
-from ui import sites
+from ui import publish, sites
 from ui.common import attribution, event_picker, page_context
 
 ctx = page_context("organizer")
@@ -8,7 +8,7 @@ st.title(ctx.t("app.page.organizer"))
 event_picker(ctx.t)
 st.header(ctx.event.config.name)
 # Each feature adds its tab here: (message key, render function).
-TABS = [("app.sites.title", sites.render)]
+TABS = [("app.sites.title", sites.render), ("publish.ui.tab", publish.render)]
 for tab, (_key, render) in zip(st.tabs([ctx.t(k) for k, _ in TABS]), TABS):
     with tab:
         render(ctx)

@@ -116,6 +116,18 @@ class WikiSpec:
 
 def import_pywikibot():
     """pywikibot, imported on first use (it reads PYWIKIBOT_DIR once, at import)."""
+    import os
+    import sys
+    from pathlib import Path
+
+    if "pywikibot" not in sys.modules:
+        # Without a user-config.py pywikibot falls back to the current folder or ~/.pywikibot and
+        # writes its caches there (possibly into the project or an event): refuse instead.
+        candidates = [os.environ.get("PYWIKIBOT_DIR", ""), str(Path.home() / ".pywikibot")]
+        if not any(c and (Path(c) / "user-config.py").is_file() for c in candidates) \
+                and not os.environ.get("PYWIKIBOT_NO_USER_CONFIG"):
+            raise WikiError("pywikibot is not configured: set PYWIKIBOT_DIR to a folder (outside the event "
+                            "and outside git) holding user-config.py")
     try:
         import pywikibot  # noqa: PLC0415
     except Exception as exc:  # no user-config, broken config: say so plainly

@@ -33,9 +33,10 @@ def make_plan(event, files_spec: WikiSpec, pages_spec: WikiSpec, *, progress=Non
     from wikitown.publish.plan import build_plan
 
     client = event.http_client(cached=False)
-    files_api = MediaWikiAPI(api_url_of(files_spec), client, service="commons_api")
-    pages_url = api_url_of(pages_spec)
-    pages_api = files_api if pages_url == files_api.api_url else MediaWikiAPI(pages_url, client)
+    files_url, pages_url = api_url_of(files_spec), api_url_of(pages_spec)
+    # Messages name the wiki by its API address: the organizer typed it or configured it.
+    files_api = MediaWikiAPI(files_url, client, service=files_url)
+    pages_api = files_api if pages_url == files_url else MediaWikiAPI(pages_url, client, service=pages_url)
     account = account or (bot_password.user if bot_password else "") or configured_user(pages_spec)
     return build_plan(event, files_api, pages_api, account=account, progress=progress)
 
@@ -55,3 +56,17 @@ def run_apply(event, plan, files_spec: WikiSpec, pages_spec: WikiSpec, *,
         pages_wiki = None
     return apply_plan(event, plan, files_wiki, pages_wiki, progress=progress,
                       chunk_size=chunk_size or CHUNK_SIZE)
+
+
+def parse_wiki(text: str, user: str = "") -> WikiSpec:
+    """``family:code`` (pywikibot, e.g. ``commons:commons``, ``wikipedia:ja``), a bare family
+    (code = family), or an ``http(s)://.../api.php`` URL, as typed in the app."""
+    text = (text or "").strip()
+    if text.startswith(("http://", "https://")):
+        return WikiSpec(api_url=text, user=user)
+    family, _, code = text.partition(":")
+    return WikiSpec(family.strip(), (code or family).strip(), "", user)
+
+
+def spec_text(spec: WikiSpec) -> str:
+    return spec.api_url or f"{spec.family}:{spec.code}"
