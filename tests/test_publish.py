@@ -328,3 +328,25 @@ def test_real_photos_heic_converted_and_chunked(tmp_path, mediawiki, specs):
     heic_action = [a for a in plan.files if "2019-10-20" in a.filename][0]
     assert heic_action.size > 512 * 1024  # went up in chunks
     assert "{{Location" not in heic_action.text  # no GPS recorded for it, so no camera location
+
+
+def test_cli_apply_reports_failures_and_user_subpage_drafts(tmp_path, mediawiki, specs, capsys, monkeypatch):
+    monkeypatch.setenv("WIKITOWN_LANG", "en")
+    b = EventBuilder(tmp_path, draft_location="user")
+    s1, s2 = b.site(f"C寺 {b.tag}"), b.site(f"D寺 {b.tag}", wikidata_id="Q99")
+    b.photo(s2, b.participant())
+    taken = f"User:{mediawiki.bot_user}/C寺 {b.tag}"
+    mediawiki.create_page(taken, "Someone wrote here first.", user="other")
+    b.draft(s1, f"C寺 {b.tag}", "text C")
+    b.draft(s2, f"D寺 {b.tag}", "text D")
+    from wikitown.cli import main
+
+    args = ["publish", str(b.event.dir), "--api-url", mediawiki.api_url, "--user", mediawiki.bot_user]
+    assert main(args + ["--apply", "--quickstatements", str(tmp_path / "p18.txt")]) == 1
+    out = capsys.readouterr()
+    assert f"FAILED {taken}: blocked publish.notice.exists_not_ours" in out.err
+    assert "[1/3] done File:" in out.err and "Done: 2, failed: 1" in out.out
+    assert mediawiki.page_text(taken) == "Someone wrote here first."
+    assert mediawiki.page_text(f"User:{mediawiki.bot_user}/D寺 {b.tag}") == "text D"
+    name = [r["target"] for r in journal(b.store) if r["kind"] == "upload"][0]
+    assert (tmp_path / "p18.txt").read_text() == f'Q99\tP18\t"{name}"\n'

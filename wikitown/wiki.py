@@ -191,11 +191,6 @@ class Wiki:
     def api_url(self) -> str:
         return self.spec.api_url or self.site.base_url(self.site.apipath())
 
-    def page_url(self, title: str) -> str:
-        import pywikibot  # noqa: PLC0415 (already imported by connect)
-
-        return pywikibot.Page(self.site, title).full_url()
-
 
 def connect(spec: WikiSpec, bot_password: SessionBotPassword | None = None) -> Wiki:
     """Log in to ``spec``. With ``bot_password``, log in with it (this session only);
