@@ -344,9 +344,28 @@ def test_cli_apply_reports_failures_and_user_subpage_drafts(tmp_path, mediawiki,
     args = ["publish", str(b.event.dir), "--api-url", mediawiki.api_url, "--user", mediawiki.bot_user]
     assert main(args + ["--apply", "--quickstatements", str(tmp_path / "p18.txt")]) == 1
     out = capsys.readouterr()
-    assert f"FAILED {taken}: blocked publish.notice.exists_not_ours" in out.err
+    assert f"FAILED {taken}: blocked {taken} already exists and wikitown did not create it" in out.err
+    error = [r["error"] for r in journal(b.store) if r["target"] == taken][0]
+    assert error == f"blocked: {taken} already exists and wikitown did not create it: it is left untouched."
     assert "[1/3] done File:" in out.err and "Done: 2, failed: 1" in out.out
     assert mediawiki.page_text(taken) == "Someone wrote here first."
     assert mediawiki.page_text(f"User:{mediawiki.bot_user}/D寺 {b.tag}") == "text D"
     name = [r["target"] for r in journal(b.store) if r["kind"] == "upload"][0]
     assert (tmp_path / "p18.txt").read_text() == f'Q99\tP18\t"{name}"\n'
+
+
+def test_any_wiki_by_api_url_with_a_session_bot_password(tmp_path, fresh_mediawiki, pywikibot_dir):
+    """A wiki that pywikibot's user-config does not name: reached by its API URL alone."""
+    wiki = fresh_mediawiki()
+    b = EventBuilder(tmp_path)
+    site = b.site(f"別の寺 {b.tag}")
+    b.photo(site, b.participant())
+    from wikitown.wiki import SessionBotPassword
+
+    files, pages = wiki_specs(b.event, api_url=wiki.api_url, user=wiki.bot_user)
+    bp = SessionBotPassword(wiki.bot_login_name, wiki.bot_secret)
+    plan = make_plan(b.event, files, pages, bot_password=bp)
+    result = run_apply(b.event, plan, files, pages, bot_password=bp)
+    assert not result.failed, [(i.target, i.reason, i.detail) for i in result.failed]
+    assert wiki.page_text(plan.files[0].title) == plan.files[0].text
+    assert files_with_sha1(wiki, plan.files[0].sha1) == [plan.files[0].filename.replace(" ", "_")]

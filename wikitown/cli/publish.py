@@ -89,8 +89,9 @@ def _run(args) -> int:
             result = run_apply(event, plan, files_spec, pages_spec, bot_password=bot_password,
                                progress=progress, chunk_size=int(args.chunk_mb * 1024 * 1024))
             for item in result.failed:
+                detail = "; ".join(n.message(lang) for n in item.notices) or item.detail
                 print(t("publish.cli.failed_item", lang, target=item.target, reason=item.reason,
-                        detail=item.detail), file=sys.stderr)
+                        detail=detail), file=sys.stderr)
             print(t("publish.cli.summary", lang, **result.counts()))
             status = 1 if result.failed else 0
     if args.quickstatements:

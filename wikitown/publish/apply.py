@@ -32,8 +32,9 @@ class ItemResult:
     kind: str
     target: str
     status: str  # done | failed | skipped
-    reason: str = ""  # a code: abusefilter, ratelimited, editconflict, exists, connection, ...
-    detail: str = ""
+    reason: str = ""  # a code: abusefilter, ratelimited, editconflict, exists, connection, blocked ...
+    detail: str = ""  # English, as recorded in the journal
+    notices: list = field(default_factory=list)  # why it was held back (plan.Notice, any language)
 
 
 @dataclass
@@ -194,6 +195,12 @@ class _Runner:
         if self.progress:
             self.progress(len(self.result.items), self.total, item)
 
+    def _blocked(self, a) -> None:
+        """Held back by the plan: recorded as failed with the plan's reasons, nothing sent."""
+        detail = "; ".join(n.message("en") for n in a.notices) or "held back by the plan"
+        _finish(self.store, a.key, "failed", error=f"blocked: {detail}")
+        self.report(ItemResult(a.key, a.kind, a.title, "failed", "blocked", detail, list(a.notices)))
+
     @property
     def wiki_gone(self) -> bool:
         return self.connection_failures >= MAX_CONNECTION_FAILURES
@@ -209,9 +216,7 @@ class _Runner:
         if row["status"] == "done":
             return self.report(ItemResult(a.key, row["kind"], row["target"], "skipped", "done"))
         if a.status == "blocked":
-            reason = "; ".join(n.key for n in a.notices) or "blocked"
-            _finish(self.store, a.key, "failed", error=reason)
-            return self.report(ItemResult(a.key, a.kind, a.title, "failed", "blocked", reason))
+            return self._blocked(a)
         if a.kind == "link":
             _finish(self.store, a.key, "done", result={"title": f"{FILE_NS}:{a.existing}", "linked": True},
                     extra=lambda c: _site_has_photo(c, a.site_id))
@@ -283,9 +288,7 @@ class _Runner:
         if row["status"] == "done":
             return self.report(ItemResult(a.key, "edit", row["target"], "skipped", "done"))
         if a.status == "blocked":
-            reason = "; ".join(n.key for n in a.notices) or "blocked"
-            _finish(self.store, a.key, "failed", error=reason)
-            return self.report(ItemResult(a.key, a.kind, a.title, "failed", "blocked", reason))
+            return self._blocked(a)
         if self.wiki_gone:
             _finish(self.store, a.key, "failed", error="connection: not tried, the wiki could not be reached")
             return self.report(ItemResult(a.key, a.kind, a.title, "failed", "connection", "not tried"))

@@ -63,7 +63,7 @@ class FileAction:
 
     @property
     def title(self) -> str:
-        return f"{FILE_NS}:{self.existing or self.filename}"
+        return f"{FILE_NS}:{self.existing or self.filename or f'({self.media_sha1[:12]})'}"
 
 
 @dataclass
