@@ -357,15 +357,47 @@ def test_cli_apply_reports_failures_and_user_subpage_drafts(tmp_path, mediawiki,
 def test_any_wiki_by_api_url_with_a_session_bot_password(tmp_path, fresh_mediawiki, pywikibot_dir):
     """A wiki that pywikibot's user-config does not name: reached by its API URL alone."""
     wiki = fresh_mediawiki()
+    # "localhost", not 127.0.0.1: browsers and pywikibot keep cookies per host, not per port, and both
+    # wikis use the same cookie names; another host keeps the session wiki's login apart.
+    api_url = wiki.api_url.replace("127.0.0.1", "localhost")
     b = EventBuilder(tmp_path)
     site = b.site(f"別の寺 {b.tag}")
     b.photo(site, b.participant())
     from wikitown.wiki import SessionBotPassword
 
-    files, pages = wiki_specs(b.event, api_url=wiki.api_url, user=wiki.bot_user)
+    files, pages = wiki_specs(b.event, api_url=api_url, user=wiki.bot_user)
     bp = SessionBotPassword(wiki.bot_login_name, wiki.bot_secret)
     plan = make_plan(b.event, files, pages, bot_password=bp)
     result = run_apply(b.event, plan, files, pages, bot_password=bp)
     assert not result.failed, [(i.target, i.reason, i.detail) for i in result.failed]
     assert wiki.page_text(plan.files[0].title) == plan.files[0].text
     assert files_with_sha1(wiki, plan.files[0].sha1) == [plan.files[0].filename.replace(" ", "_")]
+
+
+def test_lost_session_logs_in_again_with_the_session_bot_password(tmp_path, mediawiki, specs, monkeypatch):
+    """The wiki forgets the login mid-run (an expired session); no password file to fall back on."""
+    import pywikibot
+    from pywikibot.comms import http
+
+    from wikitown.publish.apply import apply_plan
+    from wikitown.wiki import SessionBotPassword, connect
+
+    b = EventBuilder(tmp_path)
+    site = b.site(f"再ログイン {b.tag}")
+    person = b.participant()
+    b.photo(site, person)
+    b.photo(site, person)
+    files, pages = specs(b.event)
+    plan = make_plan(b.event, files, pages)
+    wiki = connect(files, SessionBotPassword(mediawiki.bot_login_name, mediawiki.bot_secret))
+    monkeypatch.setattr(pywikibot.config, "password_file", None)
+
+    def forget_login(done, total, item):
+        http.cookie_jar.clear()  # the server-side session is gone for this client
+
+    forget_login(0, 0, None)
+    result = apply_plan(b.event, plan, wiki, wiki, progress=forget_login)
+    assert not result.failed, [(i.target, i.reason, i.detail) for i in result.failed]
+    for a in plan.files:
+        assert files_with_sha1(mediawiki, a.sha1) == [a.filename.replace(" ", "_")]
+        assert mediawiki.page_info(a.title)["revisions"][0]["user"] == mediawiki.bot_user

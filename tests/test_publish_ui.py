@@ -70,7 +70,7 @@ def test_publish_tab_plan_apply_and_journal(event_env, mediawiki, pywikibot_dir)
     _widget(at.button, "公開する").click()
     at.run()
     assert not at.exception, at.exception
-    assert "完了: 2、失敗: 0" in _texts(at)
+    assert "完了: 2、失敗: 0" in _texts(at), [(r["target"], r["error"]) for r in __import__("wikitown.publish.apply", fromlist=["x"]).journal(b.store)]
     assert mediawiki.page_exists(f"File:{name}") and mediawiki.page_text(f"Draft:常楽寺 {b.tag}") == "下書きの本文"
     journal = at.dataframe[-2].value if len(at.dataframe) > 1 else at.dataframe[-1].value
     assert set(journal["状態"]) == {"完了"}

@@ -179,9 +179,30 @@ def configured_user(spec: WikiSpec) -> str:
 class Wiki:
     """A logged-in pywikibot site. Create with :func:`connect`."""
 
-    def __init__(self, site, spec: WikiSpec):
+    def __init__(self, site, spec: WikiSpec, bot_password: SessionBotPassword | None = None):
         self.site = site
         self.spec = spec
+        self._bot_password = bot_password  # in memory only, for a re-login in this session
+
+    def relogin(self) -> None:
+        """Log in again and fetch fresh tokens (after a lost session: badtoken, assertuserfailed)."""
+        from pywikibot import login as pwb_login  # noqa: PLC0415
+
+        self.site.tokens.clear()
+        self.site._loginstatus = pwb_login.LoginStatus.NOT_LOGGED_IN
+        try:
+            del self.site.userinfo
+        except AttributeError:
+            pass
+        try:
+            if self._bot_password:
+                _login_with_bot_password(import_pywikibot(), self.site, self._bot_password, force=True)
+            else:
+                self.site.login()
+        except WikiError:
+            raise
+        except Exception as exc:
+            raise WikiError(f"{self.spec.label()}: {type(exc).__name__}: {exc}") from None
 
     @property
     def user(self) -> str:
@@ -201,6 +222,9 @@ def connect(spec: WikiSpec, bot_password: SessionBotPassword | None = None) -> W
     try:
         if bot_password:
             _login_with_bot_password(pywikibot, site, bot_password)
+            # When the wiki drops the session mid-run (assertuserfailed), pywikibot logs in again with
+            # its password file, or asks on the terminal when that has no password: use the session's.
+            site._relogin = lambda: _login_with_bot_password(pywikibot, site, bot_password, force=True)
         else:
             site.login()
         if not site.logged_in():
@@ -209,15 +233,24 @@ def connect(spec: WikiSpec, bot_password: SessionBotPassword | None = None) -> W
         raise
     except Exception as exc:
         raise WikiError(f"{spec.label()}: {type(exc).__name__}: {exc}") from None
-    return Wiki(site, spec)
+    return Wiki(site, spec, bot_password)
 
 
-def _login_with_bot_password(pywikibot, site, bp: SessionBotPassword) -> None:
+def _login_with_bot_password(pywikibot, site, bp: SessionBotPassword, force: bool = False) -> None:
     """What ``APISite.login`` does, with a password that is not in the password file."""
     from pywikibot import login as pwb_login  # noqa: PLC0415
 
-    if site.logged_in() and site.user() == bp.user:
+    if not force and site.logged_in() and site.user() == bp.user:
         return
+    if force:
+        site.tokens.clear()  # a cached login token belongs to the session the wiki forgot
+        try:
+            del site.userinfo
+        except AttributeError:
+            pass
+        if site.userinfo.get("name") == bp.user:  # still (or again) logged in: a login would be refused
+            site._loginstatus = pwb_login.LoginStatus.AS_USER
+            return
     manager = pwb_login.ClientLoginManager(site=site, user=bp.user)
     manager.login_name, manager.password = bp.login_name, bp.secret
     site._loginstatus = pwb_login.LoginStatus.IN_PROGRESS

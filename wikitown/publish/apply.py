@@ -24,6 +24,7 @@ from wikitown.wiki import Wiki, scrub
 
 CHUNK_SIZE = 4 * 1024 * 1024  # files bigger than this go up in chunks (Commons allows 100 MB a request)
 MAX_CONNECTION_FAILURES = 3
+SESSION_LOST = ("badtoken", "assertuserfailed", "assertbotfailed", "notloggedin")
 
 
 @dataclass
@@ -262,12 +263,15 @@ class _Runner:
             warnings.extend(found)
             return False
 
-        started = time.perf_counter()
-        try:
-            ok = page.upload(str(path), summary=a.summary, text=a.text, chunk_size=self.chunk_size,
-                             ignore_warnings=refuse, report_success=False)
-        finally:
-            self.result.wiki_seconds += time.perf_counter() - started
+        def upload():
+            started = time.perf_counter()
+            try:
+                return page.upload(str(path), summary=a.summary, text=a.text, chunk_size=self.chunk_size,
+                                   ignore_warnings=refuse, report_success=False)
+            finally:
+                self.result.wiki_seconds += time.perf_counter() - started
+
+        ok = self._with_session(self.files_wiki, upload)
         if ok:
             return "done", "", "", a.filename
         codes = [getattr(w, "code", "warning") for w in warnings]
@@ -324,12 +328,29 @@ class _Runner:
             return "failed", "editconflict", "the page was deleted since the plan", None
         _start_attempt(self.store, a.key)
         kwargs = {"createonly": True} if a.base_revid is None else {"nocreate": True, "baserevid": a.base_revid}
-        started = time.perf_counter()
-        try:
-            site.editpage(page, summary=a.summary, minor=False, text=a.text, **kwargs)
-        finally:
-            self.result.wiki_seconds += time.perf_counter() - started
+        def edit():
+            started = time.perf_counter()
+            try:
+                return site.editpage(page, summary=a.summary, minor=False, text=a.text, **kwargs)
+            finally:
+                self.result.wiki_seconds += time.perf_counter() - started
+
+        self._with_session(self.pages_wiki, edit)
         return "done", "", "", page.latest_revision_id
+
+    @staticmethod
+    def _with_session(wiki: Wiki, call):
+        """``call()``; if the wiki lost our session (an expired login: badtoken, assertuserfailed),
+        log in again and try once more. Such a refusal means nothing was written."""
+        import pywikibot
+
+        try:
+            return call()
+        except pywikibot.exceptions.APIError as exc:
+            if exc.code not in SESSION_LOST:
+                raise
+        wiki.relogin()
+        return call()
 
 
 def _site_has_photo(conn, site_id: str) -> None:
