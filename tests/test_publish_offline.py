@@ -169,3 +169,14 @@ def test_unmatched_and_broken_photos_are_reported_per_item(tmp_path):
             results[row.media_sha1] = exc
     assert results[good].startswith("media/publish/")
     assert getattr(results[bad], "key", "") == "publish.error.convert"
+
+
+@pytest.mark.parametrize("taken,expected", [("2026-11-28T10:15:00", "2026-11-28"), ("2026:11:28 10:15:00", "2026-11-28"),
+                                            ("", ""), ("yesterday", "")])
+def test_date_taken_in_file_pages_and_names(taken, expected):
+    assert filepage.iso_date(taken) == expected
+    text = filepage.text(_info(taken=taken))
+    if expected:
+        assert "{{According to Exif data|" + expected + "}}" in text
+    else:
+        assert "|date=\n" in text

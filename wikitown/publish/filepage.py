@@ -106,10 +106,16 @@ def _author(info: FilePageInfo) -> str:
     return escape(credit) if credit else ""
 
 
+def iso_date(taken: str) -> str:
+    """``2026-11-28`` from ISO text or EXIF's ``2026:11:28 10:15:00``; "" when it is neither."""
+    m = re.match(r"^\s*(\d{4})[-:](\d{2})[-:](\d{2})", str(taken or ""))
+    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else ""
+
+
 def _date(info: FilePageInfo) -> str:
-    if not info.taken:
+    date = escape(iso_date(info.taken))
+    if not date:
         return ""
-    date = escape(info.taken[:10])
     return str(template("According to Exif data", [(None, date)])) if info.taken_from_exif else date
 
 

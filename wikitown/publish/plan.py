@@ -303,7 +303,7 @@ def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress) -
             allocator.reserve(done["target"])
             pending.append(action)
         else:
-            date = (row.taken or (cfg.start_date.isoformat() if cfg.start_date else ""))[:10]
+            date = filepage.iso_date(row.taken) or (cfg.start_date.isoformat() if cfg.start_date else "")
             to_name.append((action, describe(row.site_name, row.municipality or cfg.area.municipality, date)))
             pending.append(action)
         plan.files.append(action)
@@ -322,8 +322,8 @@ def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress) -
         if action.filename != first_choice and normal_key(first_choice) in on_wiki_names:
             action.notices.append(Notice("publish.notice.name_taken", {"name": first_choice,
                                                                         "new": action.filename}))
-    for action in plan.files:
-        for problem in (problems(action.filename) if action.status != "blocked" else []):
+    for action in pending:
+        for problem in (problems(action.filename) if action.status == "todo" else []):
             action.status = "blocked"
             action.notices.append(Notice(f"publish.notice.name_{problem}", {"name": action.filename}))
     todo = [a for a in pending if a.status == "todo"]
