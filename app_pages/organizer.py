@@ -1,6 +1,6 @@
 import streamlit as st
 
-from ui import publish, sites
+from ui import checklists, plan, publish, report, sites
 from ui.common import attribution, event_picker, page_context
 
 ctx = page_context("organizer")
@@ -8,7 +8,13 @@ st.title(ctx.t("app.page.organizer"))
 event_picker(ctx.t)
 st.header(ctx.event.config.name)
 # Each feature adds its tab here: (message key, render function).
-TABS = [("app.sites.title", sites.render), ("publish.ui.tab", publish.render)]
+TABS = [
+    ("app.sites.title", sites.render),
+    ("plan.ui.title", plan.render),
+    ("checklists.ui.title", checklists.render),
+    ("report.app.title", report.render),
+    ("publish.ui.tab", publish.render),
+]
 for tab, (_key, render) in zip(st.tabs([ctx.t(k) for k, _ in TABS]), TABS):
     with tab:
         render(ctx)

@@ -44,7 +44,7 @@ def test_domain_files_are_valid_json_objects():
 def test_every_key_used_in_code_exists():
     """Keys written literally in the code must be in the catalogue."""
     root = LOCALE_DIR.parent.parent
-    pattern = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
+    pattern = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]*[a-z0-9_])["']\s*[,)]""")
     known = catalogue("en")
     missing = []
     for folder in ("wikitown", "ui", "pages"):

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from wikitown.publish.plan import FILE_NS, FileAction, PageAction, Plan
-from wikitown.store import drafts, now, publish_journal, reviews, sites
+from wikitown.errors import WikitownError
+from wikitown.store import now, publish_journal, sites
 from wikitown.wiki import Wiki, scrub
 
 CHUNK_SIZE = 4 * 1024 * 1024  # files bigger than this go up in chunks (Commons allows 100 MB a request)
@@ -110,22 +111,6 @@ def journal(store, status: str | None = None) -> list[dict]:
         q = q.where(publish_journal.c.status == status)
     with store.read() as conn:
         return [dict(r) for r in conn.execute(q).mappings()]
-
-
-def mark_published(conn, draft_id: int, title: str, revid: int | None, by: str) -> None:
-    """Draft -> published, with a ``reviews`` row (action 'publish').
-
-    Internal stand-in: the drafts feature will provide
-    ``wikitown.review.mark_published(store, draft_id, title, revid, by)``; switch to it then."""
-    row = conn.execute(sa.select(drafts.c.state, drafts.c.current_revision_id)
-                       .where(drafts.c.id == draft_id)).first()
-    if row is None:
-        return
-    conn.execute(drafts.update().where(drafts.c.id == draft_id).values(
-        state="published", published_title=title, published_revid=revid, updated_at=now()))
-    conn.execute(reviews.insert().values(draft_id=draft_id, revision_id=row.current_revision_id, author=by,
-                                         role="organizer", action="publish", from_state=row.state,
-                                         to_state="published", comment=title, created_at=now()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -303,8 +288,16 @@ class _Runner:
             _finish(self.store, a.key, "failed", error=f"{reason}: {detail}")
             return self.report(ItemResult(a.key, a.kind, a.title, "failed", reason, detail))
         if status == "done":
-            _finish(self.store, a.key, "done", result={"title": a.title, "revid": revid},
-                    extra=lambda c: mark_published(c, a.draft_id, a.title, revid, self.by))
+            # The draft first, then the journal: a crash in between leaves a published draft, which the
+            # next plan shows as done (the other order would leave the draft 'approved' for ever).
+            from wikitown.review import mark_published
+
+            note = ""
+            try:
+                mark_published(self.store, a.draft_id, a.title, revid, self.by or "wikitown")
+            except WikitownError as exc:  # the edit is on the wiki whatever the draft's state says
+                note = f"draft state not updated: {exc}"
+            _finish(self.store, a.key, "done", result={"title": a.title, "revid": revid, "note": note})
         else:
             _finish(self.store, a.key, "failed", error=f"{reason}: {detail}")
         self.report(ItemResult(a.key, "edit", a.title, status, reason, detail))
