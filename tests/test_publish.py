@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import uuid
 
 import pytest
 import sqlalchemy as sa

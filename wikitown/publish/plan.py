@@ -201,11 +201,9 @@ def files_by_sha1(api: MediaWikiAPI, sha1s: list[str]) -> dict[str, str]:
 
 def files_with_prefixes(api: MediaWikiAPI, descriptions: list[str]) -> set[str]:
     """Normalised names of the wiki's files starting with any of ``descriptions``."""
-    from wikitown.publish.filenames import build_name as _build
-
     names: set[str] = set()
     for desc in dict.fromkeys(descriptions):
-        prefix = _build(desc, 1, "x").rsplit(" ", 1)[0].replace(" ", "_")  # cleaned as names are
+        prefix = build_name(desc, 1, "x").rsplit(" ", 1)[0].replace(" ", "_")  # cleaned as names are
         for part in api.query({"list": "allimages", "aiprefix": prefix, "ailimit": "max", "aiprop": ""}):
             names.update(normal_key(img["name"].replace("_", " ")) for img in part.get("allimages", []))
     return names
@@ -431,13 +429,6 @@ def _plan_pages(event, plan: Plan, api: MediaWikiAPI, journal: dict) -> None:
             a.status = "blocked"
             a.notices.append(Notice("publish.notice.exists_not_ours", {"title": a.title}))
     plan.pages.extend(actions)
-
-
-def plan_to_dict(plan: Plan) -> dict:
-    """A plain mapping of the plan (for JSON output)."""
-    from dataclasses import asdict
-
-    return asdict(plan)
 
 
 def render_plan(plan: Plan, lang: str) -> str:
