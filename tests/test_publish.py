@@ -400,3 +400,18 @@ def test_lost_session_logs_in_again_with_the_session_bot_password(tmp_path, medi
     for a in plan.files:
         assert files_with_sha1(mediawiki, a.sha1) == [a.filename.replace(" ", "_")]
         assert mediawiki.page_info(a.title)["revisions"][0]["user"] == mediawiki.bot_user
+
+
+def test_user_subpage_draft_needs_a_known_account(tmp_path, mediawiki):
+    from wikitown.http import HttpClient
+    from wikitown.mwapi import MediaWikiAPI
+    from wikitown.publish.plan import build_plan
+
+    b = EventBuilder(tmp_path, draft_location="user")
+    b.draft(b.site(f"E寺 {b.tag}"), f"E寺 {b.tag}", "text")
+    api = MediaWikiAPI(mediawiki.api_url, HttpClient())
+    plan = build_plan(b.event, api, account="")
+    assert plan.pages[0].status == "blocked"
+    assert "publish.notice.no_account" in [n.key for n in plan.pages[0].notices]
+    plan = build_plan(b.event, api, account="TownBot")
+    assert plan.pages[0].status == "todo" and plan.pages[0].title == f"User:TownBot/E寺 {b.tag}"

@@ -394,6 +394,9 @@ def _plan_pages(event, plan: Plan, api: MediaWikiAPI, journal: dict) -> None:
                             summary,
                             draft_id=r.id, revision_id=r.revision_id, site_id=r.site_id or "",
                             site_name=r.site_name or "")
+        if title.startswith("User:") and not plan.account:
+            action.status = "blocked"  # no account, no user page to put it under
+            action.notices.append(Notice("publish.notice.no_account", {}))
         stem = title.split(":", 1)[1]
         if clean_part(r.title) != r.title.strip() or not clean_part(r.title):
             action.notices.append(Notice("publish.notice.title_cleaned", {"title": r.title, "new": stem}))
