@@ -45,12 +45,13 @@ def _bot_password(ctx: Context, login: str, secret: str):
 
 def _show_plan(ctx: Context, plan) -> None:
     st.info(ctx.t("publish.ui.plan_counts", **plan.counts()))
+    open_all = len(plan.actions()) <= 10  # a short plan is shown open; a long one item by item
     for n in plan.notices:
         st.warning(n.message(ctx.lang))
     for a in plan.files:
         label = ctx.t(f"publish.plan.file.{a.status if a.status != 'todo' else a.kind}", title=a.title,
                       site=a.site_name, size=a.size, sha1=a.sha1)
-        with st.expander(label, expanded=False):
+        with st.expander(label, expanded=open_all):
             for n in a.notices:
                 st.warning(n.message(ctx.lang))
             if a.status == "todo" and a.kind == "upload":
@@ -59,7 +60,7 @@ def _show_plan(ctx: Context, plan) -> None:
     for a in plan.pages:
         label = ctx.t(f"publish.plan.page.{a.status if a.status != 'todo' else 'edit'}", title=a.title,
                       site=a.site_name, base=a.base_revid or "-")
-        with st.expander(label, expanded=False):
+        with st.expander(label, expanded=open_all):
             for n in a.notices:
                 st.warning(n.message(ctx.lang))
             if a.status == "todo":
@@ -92,6 +93,8 @@ def _journal(ctx: Context) -> list[dict]:
         return rows
     frame = pd.DataFrame(rows)[JOURNAL_COLUMNS]
     frame["status"] = [ctx.t(f"publish.status.{s}") for s in frame["status"]]
+    frame["kind"] = [ctx.t(f"publish.kind.{k}") for k in frame["kind"]]
+    frame["error"] = frame["error"].fillna("")
     st.dataframe(frame.rename(columns={c: ctx.t(f"publish.ui.col.{c.split('_')[0]}") for c in JOURNAL_COLUMNS}),
                  hide_index=True, width="stretch")
     failed = [r for r in rows if r["status"] == "failed"]
