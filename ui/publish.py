@@ -56,7 +56,7 @@ def _show_plan(ctx: Context, plan) -> None:
                 st.warning(n.message(ctx.lang))
             if a.status == "todo" and a.kind == "upload":
                 st.text(ctx.t("publish.plan.summary", summary=a.summary))
-                st.code(a.text, language=None)
+                st.code(a.text, language=None, wrap_lines=True)
     for a in plan.pages:
         label = ctx.t(f"publish.plan.page.{a.status if a.status != 'todo' else 'edit'}", title=a.title,
                       site=a.site_name, base=a.base_revid or "-")
@@ -65,7 +65,7 @@ def _show_plan(ctx: Context, plan) -> None:
                 st.warning(n.message(ctx.lang))
             if a.status == "todo":
                 st.text(ctx.t("publish.plan.summary", summary=a.summary))
-                st.code(a.text, language=None)
+                st.code(a.text, language=None, wrap_lines=True)
 
 
 def _apply(ctx: Context, plan, files_spec, pages_spec, bot_password) -> None:
