@@ -1,6 +1,6 @@
 import streamlit as st
 
-from ui import checklists, plan, publish, report, sites
+from ui import checklists, finds, plan, publish, report, sites
 from ui.common import attribution, event_picker, page_context
 
 ctx = page_context("organizer")
@@ -11,6 +11,7 @@ st.header(ctx.event.config.name)
 TABS = [
     ("app.sites.title", sites.render),
     ("plan.ui.title", plan.render),
+    ("finds.tab", finds.render),
     ("checklists.ui.title", checklists.render),
     ("report.app.title", report.render),
     ("publish.ui.tab", publish.render),

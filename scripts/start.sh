@@ -4,5 +4,4 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/venv.sh requirements.txt
-exec .venv/bin/python -m streamlit run app.py --server.headless true --browser.gatherUsageStats false \
-  --browser.serverAddress localhost "$@"
+exec .venv/bin/python -m wikitown serve "$@"

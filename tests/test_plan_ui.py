@@ -66,7 +66,7 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
     at = organizer("ja")
     text = _texts(at)
     assert "班分け・ルート" in text and "チェックリスト" in text
-    assert "文化財がまだ選ばれていないので、座標のある全 160 件を計画します。" in text
+    assert "文化財がまだ選ばれていないので、座標のある全 158 件を計画します。" in text
     assert "まだ計画がありません。" in text
     at.number_input(key="plan_teams").set_value(4)
     at.number_input(key="plan_minutes").set_value(120)
@@ -77,9 +77,9 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
     text = _texts(at)
     assert "計画を作って保存しました。" in text
     rows = saved_plan(demo_env)
-    assert len(rows) == 160 and {r["team"] for r in rows} == {1, 2, 3, 4}
+    assert len(rows) == 158 and {r["team"] for r in rows} == {1, 2, 3, 4}
     summary = frame_with(at, "チーム", "文化財数", "超過（分）")
-    assert list(summary["チーム"]) == [1, 2, 3, 4] and summary["文化財数"].sum() == 160
+    assert list(summary["チーム"]) == [1, 2, 3, 4] and summary["文化財数"].sum() == 158
     # 40 sites a team at 10 minutes each cannot fit two hours: each warning says by how much
     over = dict(zip(summary["チーム"], summary["超過（分）"]))
     for team in (1, 2, 3, 4):
@@ -96,7 +96,7 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
     assert not at.exception
     after = {r["site_id"]: r for r in saved_plan(demo_env)}
     assert (after[site_id]["team"], after[site_id]["seq"]) == (3, 2)
-    assert len(after) == 160
+    assert len(after) == 158
     assert "チーム 3 の 2 番目に移しました" in _texts(at)
     summary2 = frame_with(at, "チーム", "文化財数", "超過（分）")
     assert list(summary2["文化財数"]) == [summary["文化財数"][0] - 1, summary["文化財数"][1],
@@ -116,7 +116,7 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
 
 def test_plan_tab_in_english_and_bad_start(demo_env):
     at = organizer("en")
-    assert "No sites are selected yet, so all 160 sites with coordinates are planned." in _texts(at)
+    assert "No sites are selected yet, so all 158 sites with coordinates are planned." in _texts(at)
     at.text_input(key="plan_start").input("somewhere")
     at.button(key="FormSubmitter:plan_settings-Make the plan").click()
     at.run()
@@ -150,7 +150,7 @@ def test_plan_tab_notices_a_changed_selection(demo_env):
     at.number_input(key="plan_teams").set_value(2)
     at.button(key="FormSubmitter:plan_settings-Make the plan").click()
     at.run()
-    assert len(saved_plan(demo_env)) == 160
+    assert len(saved_plan(demo_env)) == 158
     event = open_event(demo_env)
     from wikitown.store import sites as sites_table
 
@@ -161,4 +161,4 @@ def test_plan_tab_notices_a_changed_selection(demo_env):
     at.run()
     text = _texts(at)
     assert "Planning the 5 selected sites." in text
-    assert "155 sites in the plan are no longer among the chosen sites" in text
+    assert "153 sites in the plan are no longer among the chosen sites" in text

@@ -71,7 +71,7 @@ def test_uploads_and_draft_read_back_exactly(tmp_path, mediawiki, specs):
 
     stored = b.event.path(plan.files[0].path).read_bytes()
     exif = Image.open(io.BytesIO(stored)).getexif()
-    assert exif.get_ifd(0x8825) and 0x010F not in exif and 0xA431 not in exif.get_ifd(0x8769)
+    assert exif.get_ifd(0x8825) and 0xA431 not in exif.get_ifd(0x8769) and b"SERIAL-123456" not in stored
 
     page = plan.pages[0]
     assert page.title == f"Draft:常楽寺 {b.tag}"

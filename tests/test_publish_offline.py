@@ -1,6 +1,7 @@
 """Publish pieces that need no wiki: file names, file pages, the fallback JPEG, QuickStatements."""
 from __future__ import annotations
 
+import hashlib
 import io
 
 import mwparserfromhell
@@ -9,7 +10,6 @@ from PIL import Image
 
 from tests.publish_data import EventBuilder, jpeg
 from wikitown.publish import filenames, filepage
-from wikitown.publish.fallback_convert import publish_jpeg_fallback
 from wikitown.wikitext import unescape
 
 
@@ -97,38 +97,40 @@ def test_unknown_licence_is_refused():
         filepage.text(_info(licence="all-rights-reserved"))
 
 
-def test_fallback_strips_device_identifiers_keeps_gps_and_date():
-    original = jpeg(make="SecretPhone")
-    out = publish_jpeg_fallback(original)
+def _prepared(tmp_path, data: bytes, ext: str = "jpg"):
+    """The publish JPEG the plan makes for a photo stored without one."""
+    from wikitown.publish.plan import _photo_rows, publish_bytes
+
+    b = EventBuilder(tmp_path)
+    b.photo(b.site("寺"), b.participant(), data, ext=ext)
+    row = _photo_rows(b.store)[0][0]
+    sha1, rel, size = publish_bytes(b.event, row)
+    out = b.event.path(rel).read_bytes()
+    assert hashlib.sha1(out).hexdigest() == sha1 and size == len(out)
+    again = _photo_rows(b.store)[0][0]  # recorded: the next plan uses the very same bytes
+    assert (again.publish_path, again.publish_sha1) == (rel, sha1)
+    return out
+
+
+def test_missing_publish_copy_is_made_without_device_serials(tmp_path):
+    original = jpeg()
+    out = _prepared(tmp_path, original)
     img = Image.open(io.BytesIO(out))
     exif = img.getexif()
-    assert 0x010F not in exif and 0x0110 not in exif
     assert exif.get_ifd(0x8769).get(0x9003) == "2026:11:28 10:15:00"
-    assert 0xA431 not in exif.get_ifd(0x8769)
+    assert 0xA431 not in exif.get_ifd(0x8769) and b"SERIAL-123456" not in out
     gps = exif.get_ifd(0x8825)
     assert gps[1] == "N" and float(gps[2][0]) == 34.0
-    # Lossless for JPEG: the same pixels.
-    assert Image.open(io.BytesIO(original)).tobytes() == img.tobytes()
-    assert b"SecretPhone" not in out and b"SERIAL-123456" not in out
+    assert Image.open(io.BytesIO(original)).tobytes() == img.tobytes()  # a JPEG keeps its pixels
 
 
-def test_fallback_converts_heic_upright_with_gps():
+def test_missing_publish_copy_of_a_heic_is_an_upright_jpeg_with_gps(tmp_path):
     from tests.harness.requirements import shared_data
 
     heic = shared_data("photos", "exifr", "heic-iphone7.heic").read_bytes()
-    out = publish_jpeg_fallback(heic)
-    img = Image.open(io.BytesIO(out))
-    assert img.format == "JPEG" and img.size == (4032, 3024)
-    exif = img.getexif()
-    assert exif.get_ifd(0x8825) and 0x0112 not in exif and 0x010F not in exif
-
-
-def test_fallback_refuses_garbage_clearly():
-    from wikitown.publish.fallback_convert import ConvertError
-
-    with pytest.raises(ConvertError) as err:
-        publish_jpeg_fallback(b"\xff\xd8\xff\xe0not really a jpeg")
-    assert err.value.key == "publish.error.convert"
+    img = Image.open(io.BytesIO(_prepared(tmp_path, heic, "heic")))
+    assert img.format == "JPEG" and sorted(img.size) == [3024, 4032]
+    assert img.getexif().get_ifd(0x8825)
 
 
 def test_quickstatements_only_for_items_without_image(tmp_path):
@@ -168,7 +170,7 @@ def test_unmatched_and_broken_photos_are_reported_per_item(tmp_path):
         except Exception as exc:
             results[row.media_sha1] = exc
     assert results[good].startswith("media/publish/")
-    assert getattr(results[bad], "key", "") == "publish.error.convert"
+    assert getattr(results[bad], "key", "") == "finds.reject.corrupt"
 
 
 @pytest.mark.parametrize("taken,expected", [("2026-11-28T10:15:00", "2026-11-28"), ("2026:11:28 10:15:00", "2026-11-28"),

@@ -103,23 +103,29 @@ def list_events() -> list[Path]:
 
 
 def load_configured_opendata(event: Event) -> list:
-    """Import the files named under ``[[opendata]]`` when the event has no sites yet.
+    """Import the files named under ``[[opendata]]`` when the event has no sites yet,
+    merged into one list of sites (a site in two files is one site with two sources).
 
     This is how the bundled demo event gets its sites with no network.
-    Returns the per-file results (with their row issues)."""
-    from wikitown.sites import count_sites, record_to_site, upsert_sites
-    from wikitown.sources import opendata
+    Returns the per-file results (with their row issues). A file that cannot be read is
+    logged and skipped: the event still opens with the others."""
+    import logging
+
+    from wikitown.gaps import import_files
+    from wikitown.sites import count_sites
 
     if count_sites(event.store) or not event.config.opendata:
         return []
-    results = []
-    rows = []
+    files = []
     for src in event.config.opendata:
-        result = opendata.read_file(event.path(src.file), src.map, source=f"opendata:{Path(src.file).name}")
-        results.append(result)
-        rows.extend(record_to_site(r) for r in result.records)
-    upsert_sites(event.store, rows)
-    return results
+        try:
+            files.append((event.path(src.file), src.map))
+        except InputError as exc:
+            logging.getLogger(__name__).warning("opendata file skipped: %s", exc)
+    report = import_files(event, files)
+    for failure in report.failures:
+        logging.getLogger(__name__).warning("opendata file %s skipped: %s", failure.label, failure.error)
+    return report.results
 
 
 def copy_event(src: Path, dest: Path) -> Path:

@@ -84,6 +84,19 @@ class MediaWikiAPI:
                 found[asked] = page
         return found
 
+    def geosearch_bbox(self, south: float, west: float, north: float, east: float, *, limit: int = 500,
+                       namespace: int = 0) -> list[dict]:
+        """Geotagged pages in a box (GeoData's list=geosearch): [{pageid, title, lat, lon, ...}].
+        GeoData has no continuation for this list: a full answer (``limit`` results) means the
+        box should be split; the caller decides."""
+        data = self.call({"action": "query", "list": "geosearch",
+                          "gsbbox": f"{north:.6f}|{west:.6f}|{south:.6f}|{east:.6f}",
+                          "gslimit": limit, "gsnamespace": namespace, "gsprimary": "primary"})
+        query = data.get("query", {})
+        if "geosearch" not in query:  # MediaWiki only warns about an unknown list: no GeoData here
+            raise ServiceError(self.service, "the wiki has no geosearch (Extension:GeoData)")
+        return list(query["geosearch"])
+
     def parse(self, wikitext: str, title: str = "API") -> dict:
         """Render wikitext as the wiki would (for previews)."""
         data = self.call({"action": "parse", "text": wikitext, "title": title, "contentmodel": "wikitext",

@@ -57,12 +57,17 @@ def sites_frame(store: Store) -> pd.DataFrame:
     """Every site, one row each, with the names of the sources that know it."""
     with store.read() as conn:
         rows = conn.execute(sa.select(sites).order_by(sites.c.name)).mappings().all()
-        provs = conn.execute(sa.select(site_provenance.c.site_id, site_provenance.c.source)).all()
+        provs = conn.execute(sa.select(site_provenance.c.site_id, site_provenance.c.source,
+                                       site_provenance.c.source_id)).all()
     by_site: dict[str, list[str]] = {}
-    for site_id, source in provs:
+    ids: dict[str, list[str]] = {}
+    for site_id, source, source_id in provs:
         by_site.setdefault(site_id, []).append(source)
+        ids.setdefault(site_id, []).append(f"{source}={source_id}")
     frame = pd.DataFrame([dict(r) for r in rows], columns=SITE_COLUMNS)
     frame["sources"] = [";".join(sorted(set(by_site.get(i, [])))) for i in frame["id"]]
+    # every source's own id for the site (its provenance), e.g. "wikidata=Q123;osm=way/45"
+    frame["source_ids"] = [";".join(sorted(ids.get(i, []))) for i in frame["id"]]
     return frame
 
 

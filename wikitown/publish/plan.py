@@ -3,8 +3,8 @@
 :func:`build_plan` reads the event's store and only *reads* the wikis: free
 file names, the same bytes already on the wiki (SHA-1), target pages that
 exist, the wiki's Draft namespace. It writes nothing to any wiki. The one
-local write is the fallback JPEG for photos that have no ``publish_path`` yet
-(see :mod:`wikitown.publish.fallback_convert`).
+local write is the publish JPEG for photos that have no ``publish_path`` yet
+(made with :func:`wikitown.photos.prepare_photo`, as the finds feature makes it).
 
 The journal (``publish_journal``) makes the plan stable across runs: a photo
 already uploaded is shown as done under the name it got, a photo whose upload
@@ -29,6 +29,7 @@ from wikitown.store import draft_revisions, drafts, finds, media, participants, 
 FILE_NS = "File"
 DRAFT_NS_ID = 118
 MAX_NAME_ROUNDS = 20
+MAX_ORIGINAL_BYTES = 1_000_000_000
 
 
 @dataclass
@@ -152,26 +153,27 @@ def _photo_rows(store) -> tuple[list[PhotoRow], int]:
 def publish_bytes(event, row: PhotoRow) -> tuple[str, str, int]:
     """(sha1, path relative to the event, size) of the JPEG to upload for ``row``.
 
-    Uses ``media.publish_path`` when the finds feature made it; otherwise the
-    fallback conversion, stored in the event's media folder and recorded in the
-    row so the next plan (and apply) use the very same bytes."""
+    Uses ``media.publish_path`` as the finds feature made it; a photo without one (stored
+    before that existed, or imported by other means) gets it made now, the same way
+    (:func:`wikitown.photos.prepare_photo`), stored in the event's media folder and recorded
+    in the row so the next plan (and apply) use the very same bytes."""
     if row.publish_path:
         path = event.path(row.publish_path)
         if path.is_file():
             sha1 = row.publish_sha1 or hashlib.sha1(path.read_bytes()).hexdigest()
             return sha1, row.publish_path, path.stat().st_size
     from wikitown.media import put_bytes
-    from wikitown.publish.fallback_convert import publish_jpeg_fallback
+    from wikitown.photos import prepare_photo
 
     if not row.path:
         raise InputError("the photo has no file", key="publish.notice.no_file", sha1=row.media_sha1)
-    original = event.path(row.path)
     try:
-        data = original.read_bytes()
+        data = event.path(row.path).read_bytes()
     except OSError:
         raise InputError(f"the photo file is missing: {row.path}", key="publish.notice.no_file",
                          sha1=row.media_sha1) from None
-    jpeg = publish_jpeg_fallback(data)
+    # The original was accepted once already; the size limit here only guards memory.
+    jpeg = prepare_photo(data, row.path.rsplit("/", 1)[-1], max_bytes=MAX_ORIGINAL_BYTES).publish
     sha1, rel = put_bytes(event.dir, jpeg, "jpg", kind="publish")
     with event.store.write() as conn:
         conn.execute(media.update().where((media.c.sha1 == row.media_sha1) &

@@ -47,3 +47,4 @@ class SourceResult:
     source: str
     records: list[SiteRecord] = field(default_factory=list)
     issues: list[RowIssue] = field(default_factory=list)
+    encoding: str = ""  # how a file was read (utf-8, utf-8-sig, cp932, xlsx); "" for services

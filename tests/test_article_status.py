@@ -1,0 +1,212 @@
+"""Article status against the real loopback MediaWiki (pages, a redirect, disambiguation pages
+marked by page property and by category) and a GeoData stand-in for geosearch."""
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+
+from wikitown.article_status import check_sites, geotagged_pages
+from wikitown.http import HttpClient
+from wikitown.mwapi import MediaWikiAPI
+
+
+def geodata_standin(standin, pages: list[dict]):
+    """A stand-in answering list=geosearch with gsbbox as Extension:GeoData does (formatversion=2):
+    the pages inside the box, at most gslimit of them, primary coordinates only."""
+    server = standin()
+
+    def handle(req):
+        p = req.params
+        if p.get("list") != "geosearch":
+            return {"batchcomplete": True, "warnings": {"main": {"warnings": "unexpected"}}}
+        north, west, south, east = (float(x) for x in p["gsbbox"].split("|"))
+        limit = int(p.get("gslimit", 10))
+        inside = [{"pageid": pg["pageid"], "ns": 0, "title": pg["title"], "lat": pg["lat"], "lon": pg["lon"],
+                   "primary": True}
+                  for pg in pages if south <= pg["lat"] <= north and west <= pg["lon"] <= east]
+        return {"batchcomplete": True, "query": {"geosearch": inside[:limit]}}
+
+    server.route("GET", "/w/api.php", handle)
+    return server
+
+
+@pytest.fixture(scope="module")
+def tag():
+    return uuid.uuid4().hex[:6]
+
+
+@pytest.fixture
+def wiki_pages(mediawiki, tag):
+    """Pages on the loopback wiki, titles unique to this test module."""
+    t = tag
+    made = {}
+    if not mediawiki.page_exists(f"常楽寺本堂{t}"):
+        mediawiki.create_page(f"常楽寺本堂{t}", "'''常楽寺本堂'''は焼津市にある寺院の本堂。")
+        mediawiki.create_page(f"焼津灯台跡{t}", "焼津灯台の跡。")
+        mediawiki.create_page(f"旧焼津灯台{t}", f"#REDIRECT [[焼津灯台跡{t}]]")
+        # jawiki's way: {{Aimai}} carries __DISAMBIG__, which sets the page property.
+        mediawiki.create_page(f"八幡神社{t}", f"'''八幡神社{t}'''\n* [[八幡神社{t} (焼津市)]]\n{{{{Aimai}}}}")
+        mediawiki.create_page(f"八幡神社{t} (焼津市)", "焼津市の八幡神社。")
+        # A disambiguation page marked only by its category (a wiki without Disambiguator).
+        mediawiki.create_page(f"天神社{t}", f"* [[天神社{t} (静岡市)]]\n[[Category:曖昧さ回避]]")
+        mediawiki.create_page(f"稲荷神社{t}", f"{{{{Aimai}}}}")
+    made["tag"] = t
+    return made
+
+
+def _site(i, name, **kw):
+    return {"id": f"s{i}", "name": name, "municipality": "", "other_articles": {}, "image": "", "lat": None,
+            "lon": None, "coord_status": "missing", **kw}
+
+
+def test_statuses_on_the_real_wiki(mediawiki, wiki_pages):
+    t = wiki_pages["tag"]
+    client = HttpClient(retries=0)
+    api = MediaWikiAPI(mediawiki.api_url, client)
+    sites = [
+        _site(1, f"常楽寺本堂{t}"),
+        _site(2, f"旧焼津灯台{t}"),
+        _site(3, f"八幡神社{t}", municipality="焼津市"),
+        _site(4, f"天神社{t}", municipality="焼津市"),
+        _site(5, f"法華寺{t}"),
+        _site(6, "どこにもない寺", other_articles={"ja": f"常楽寺本堂{t}", "en": "Jorakuji Main Hall"}),
+        _site(7, f"稲荷神社{t}"),
+        _site(8, "名前に[角括弧]がある"),
+        _site(9, f"法華寺{t}", image="Hokkeji.jpg"),
+    ]
+    got = {s.site_id: s for s in check_sites(sites, api, lang="ja", geosearch=False)}
+
+    assert got["s1"].status == "exists" and got["s1"].title == f"常楽寺本堂{t}"
+    assert got["s1"].evidence["by"] == "title" and got["s1"].has_photo is False
+    assert got["s2"].status == "exists" and got["s2"].title == f"焼津灯台跡{t}"
+    assert got["s2"].evidence["redirected_from"] == f"旧焼津灯台{t}"
+    # 八幡神社 is a disambiguation page, but "八幡神社 (焼津市)" exists: that is the article.
+    assert got["s3"].status == "exists" and got["s3"].title == f"八幡神社{t} (焼津市)"
+    # 天神社: marked by category only, and no specific article: ambiguous.
+    assert got["s4"].status == "ambiguous" and got["s4"].evidence["marked_by"] == "category"
+    assert got["s7"].status == "ambiguous" and got["s7"].evidence["marked_by"] == "pageprops"
+    assert got["s5"].status == "missing" and got["s5"].title == ""
+    # A Wikidata sitelink is checked on the wiki too; other languages become translation candidates.
+    assert got["s6"].status == "exists" and got["s6"].evidence["by"] == "wikidata_sitelink"
+    assert got["s6"].other_articles == {"en": "Jorakuji Main Hall"}
+    assert got["s8"].status == "missing"  # an impossible title is never found, and does not break the batch
+    assert got["s9"].status == "missing" and got["s9"].has_photo is True  # P18 image
+
+
+def test_page_image_on_the_real_wiki(mediawiki, wiki_pages):
+    """PageImages (loaded on the test wiki, as on Wikipedia) names the article's lead image."""
+    from PIL import Image
+
+    t = wiki_pages["tag"]
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (120, 160, 90)).save(buf, "JPEG")
+    mediawiki.upload(f"Kusu{t}.jpg", buf.getvalue(), text="test photo")
+    mediawiki.create_page(f"浜当目の大楠{t}", f"[[File:Kusu{t}.jpg|thumb|大楠]]\n浜当目の大楠は天然記念物。")
+    api = MediaWikiAPI(mediawiki.api_url, HttpClient(retries=0))
+    (got,) = check_sites([_site(1, f"浜当目の大楠{t}")], api, geosearch=False)
+    assert got.status == "exists" and got.has_photo is True
+
+
+def test_unchecked_when_the_wiki_is_down(mediawiki):
+    api = MediaWikiAPI(mediawiki.api_url, HttpClient(retries=0))
+    with mediawiki.down():
+        got = check_sites([_site(1, "常楽寺"), _site(2, "法華寺", image="a.jpg")], api)
+    assert [s.status for s in got] == ["unchecked", "unchecked"]
+    assert "could not be reached" in got[0].evidence["reason"] or "connection" in got[0].evidence["reason"]
+    assert got[0].title == "" and got[0].has_photo is None and got[1].has_photo is True
+
+
+def test_batches_titles_50_a_request(mediawiki, wiki_pages):
+    """130 sites: 3 title requests, never one per site."""
+    t = wiki_pages["tag"]
+    client = HttpClient(retries=0)
+    api = MediaWikiAPI(mediawiki.api_url, client)
+    sites = [_site(i, f"存在しない史跡{t}-{i}") for i in range(129)] + [_site(999, f"常楽寺本堂{t}")]
+    got = check_sites(sites, api, geosearch=False)
+    assert client.requests_sent == 3
+    assert sum(s.status == "missing" for s in got) == 129 and got[-1].status == "exists"
+
+
+def test_real_wiki_has_no_geosearch_and_says_so(mediawiki, wiki_pages):
+    t = wiki_pages["tag"]
+    api = MediaWikiAPI(mediawiki.api_url, HttpClient(retries=0))
+    got = check_sites([_site(1, f"法華寺{t}", lat=34.85, lon=138.30, coord_status="ok")], api)
+    assert got[0].status == "missing"
+    assert got[0].evidence["geosearch"].startswith("unavailable")
+
+
+def test_possible_from_geosearch(mediawiki, wiki_pages, standin):
+    t = wiki_pages["tag"]
+    geo = geodata_standin(standin, [
+        {"pageid": 11, "title": "法華寺 (焼津市)", "lat": 34.90860, "lon": 138.33130},  # ~10 m away
+        {"pageid": 12, "title": "高草山", "lat": 34.90900, "lon": 138.33100},  # near, other name
+        {"pageid": 13, "title": "花沢の里", "lat": 34.95, "lon": 138.40},  # similar? no, and far
+        {"pageid": 14, "title": "焼津神社", "lat": 34.8700, "lon": 138.3190},
+    ])
+    api = MediaWikiAPI(mediawiki.api_url, HttpClient(retries=0))
+    geo_api = MediaWikiAPI(f"{geo.url}/w/api.php", HttpClient(retries=0))
+    sites = [_site(1, "法華寺", lat=34.908575, lon=138.331239, coord_status="ok"),
+             _site(2, f"花沢城跡{t}", lat=34.9050, lon=138.3301, coord_status="ok"),
+             _site(3, "焼津神社", lat=34.8800, lon=138.3190, coord_status="ok")]  # 1.1 km from its article
+    got = {s.site_id: s for s in check_sites(sites, api, geo_api=geo_api)}
+    assert got["s1"].status == "possible" and got["s1"].title == "法華寺 (焼津市)"
+    assert got["s1"].evidence["distance_m"] < 30
+    assert got["s2"].status == "missing" and got["s2"].evidence["geosearch"] == "checked"
+    assert got["s3"].status == "missing"  # a similar title too far away is not evidence
+    # One box covers the town: one geosearch request for all sites.
+    assert len(geo.requests) == 1
+
+
+def test_geosearch_tiles_and_splits_full_boxes(standin):
+    from wikitown.geo import haversine_m
+
+    # A grid of geotagged articles every ~550 m over 11 km, and a dense cluster by the first site.
+    pages = [{"pageid": i * 100 + j, "title": f"G{i}-{j}", "lat": 34.78 + i * 0.005, "lon": 138.22 + j * 0.006}
+             for i in range(20) for j in range(20)]
+    pages += [{"pageid": 90000 + k, "title": f"C{k}", "lat": 34.8100 + (k % 8) * 0.0002,
+               "lon": 138.2600 + (k // 8) * 0.0002} for k in range(40)]
+    points = [(34.8105, 138.2605), (35.17, 138.26)]  # 40 km apart: separate boxes, not one huge one
+    geo = geodata_standin(standin, pages)
+    api = MediaWikiAPI(f"{geo.url}/w/api.php", HttpClient(retries=0))
+    found = {p["pageid"] for p in geotagged_pages(api, points, pad_m=300, tile_km=10, limit=50)}
+    near = {p["pageid"] for p in pages if any(haversine_m(p["lat"], p["lon"], *pt) <= 300 for pt in points)}
+    assert len(near) > 40 and near <= found
+    boxes = [r.params["gsbbox"] for r in geo.requests]
+    for box in boxes:
+        north, west, south, east = (float(x) for x in box.split("|"))
+        assert north - south <= 10 / 111.32 + 1e-6
+    # full boxes were split (more than the 2 first boxes), but only around the sites
+    assert 2 < len(boxes) <= 2 + 4 * 3 * 2
+
+
+def test_pageprops_disambiguation_jawiki_shape(standin):
+    """jawiki marks disambiguation pages with the page property; a stand-in in its exact shape."""
+    server = standin()
+
+    def handle(req):
+        titles = req.params["titles"].split("|")
+        pages = []
+        for i, title in enumerate(titles):
+            if title == "大師堂":
+                pages.append({"pageid": 100, "ns": 0, "title": "大師堂", "contentmodel": "wikitext",
+                              "pageprops": {"disambiguation": ""}})
+            elif title == "浜当目の大楠":
+                pages.append({"pageid": 101, "ns": 0, "title": title, "contentmodel": "wikitext",
+                              "langlinks": [{"lang": "en", "title": "Great camphor of Hamatōme"},
+                                            {"lang": "zh", "title": "濱當目大樟"}],
+                              "pageimage": "Hamatome_kusu.jpg"})
+            else:
+                pages.append({"ns": 0, "title": title, "missing": True})
+        return {"batchcomplete": True, "query": {"pages": pages}}
+
+    server.route("GET", "/w/api.php", handle)
+    api = MediaWikiAPI(f"{server.url}/w/api.php", HttpClient(retries=0))
+    got = check_sites([_site(1, "大師堂"), _site(2, "無い寺"), _site(3, "浜当目の大楠")], api, geosearch=False)
+    assert [g.status for g in got] == ["ambiguous", "missing", "exists"]
+    assert got[0].evidence["marked_by"] == "pageprops"
+    # langlinks are translation candidates; the article's page image means a photo exists
+    assert got[2].other_articles == {"en": "Great camphor of Hamatōme", "zh": "濱當目大樟"}
+    assert got[2].has_photo is True and got[1].has_photo is False
+    assert server.requests[0].params["ppprop"] == "disambiguation"
