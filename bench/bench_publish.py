@@ -4,7 +4,7 @@
 
 Builds a throwaway MediaWiki (tests/harness, Debian's mediawiki + php), an event with N
 photos (random-pixel JPEGs with EXIF, so each is unique and about 1 MB), then times:
-  plan   - building the plan (fallback JPEG preparation, name and SHA-1 checks)
+  plan   - building the plan (publish JPEGs made for photos stored without one, name and SHA-1 checks)
   apply  - the whole apply; "wiki" is the time inside pywikibot's upload calls, the
            rest (journal writes, checks, bookkeeping) is wikitown's own.
 Target: wikitown's own share of apply under 10% of the total.
@@ -83,7 +83,7 @@ def main() -> int:
         own = result.total_seconds - result.wiki_seconds
         share = 100 * own / result.total_seconds
         print(f"plan:  {plan_s:.2f} s for {args.photos} photos ({1000 * plan_s / args.photos:.1f} ms/photo, "
-              f"includes the fallback JPEG preparation and the wiki look-ups)")
+              f"includes making the publish JPEGs (none were stored) and the wiki look-ups)")
         print(f"apply: {result.total_seconds:.2f} s total, {result.wiki_seconds:.2f} s inside pywikibot's "
               f"upload calls")
         print(f"wikitown's own time per uploaded photo: {1000 * own / uploaded:.1f} ms "
