@@ -250,3 +250,28 @@ def test_my_finds_show_what_they_became(demo_env):
     texts = [t.value for t in at.text]
     assert "写真は公開されました：File:護信寺 2026-11-28 01.jpg" in texts
     assert "記事：Draft:護信寺 (焼津市)（公開済み）" in texts
+
+
+def test_a_send_that_stores_nothing_clears_the_files(demo_env):
+    """A photo sent twice: "already sent", and it is not sent a third time with the next photo."""
+    from tests.photo_samples import jpeg
+
+    first, second = jpeg(seed=1), jpeg(seed=2)
+    at = _consent(_join(_fresh()))
+    at.session_state[GEO_KEY] = {"lat": GOSHINJI[0], "lon": GOSHINJI[1], "accuracy": 5}
+    _set_uploads(at, [("a.jpg", first, "image/jpeg")])
+    at.run()
+    _click(at, "送信")
+    at.file_uploader(key="participant_files_1").set_value([("a.jpg", first, "image/jpeg")])
+    at.run()
+    _click(at, "送信")
+    assert "a\\.jpg: この写真はすでに送られているので、1枚として保存しています。" in texts(at)
+    assert at.session_state["participant_upload_round"] == 2
+    at.file_uploader(key="participant_files_2").set_value([("b.jpg", second, "image/jpeg")])
+    at.run()
+    _click(at, "送信")
+    event = open_event(demo_env)
+    rows = list_finds(event)
+    assert len(rows) == 2
+    assert sorted(len(r["media"]) for r in rows) == [1, 1]  # the duplicate did not ride along
+    assert "a\\.jpg" not in texts(at)  # only the new photo's result is shown

@@ -226,7 +226,9 @@ def capture(ctx: Context, person: dict) -> None:
         if result.find_id:
             # A new form for the next find; the old key stays with the stored find.
             st.session_state["participant_client_key"] = secrets.token_urlsafe(16)
-            st.session_state["participant_upload_round"] = n + 1
+        # Even when nothing was stored (every file already sent or refused) the form is cleared:
+        # the results are shown above, and those files must not go again with the next photo.
+        st.session_state["participant_upload_round"] = n + 1
         st.rerun()
 
 
