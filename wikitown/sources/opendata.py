@@ -212,6 +212,8 @@ def check_coordinates(lat_raw, lon_raw, area=None) -> tuple[float | None, float 
     swapped = False
     if abs(lat) > 90 and abs(lon) <= 90:
         lat, lon, swapped = lon, lat, True
+        if abs(lon) > 180:  # 181, 1: not a swap, just impossible
+            return None, None, "missing", f"latitude {lon:g} is impossible"
     elif abs(lon) > 180:
         return None, None, "missing", f"longitude {lon:g} is impossible"
     elif area is not None and not in_area(lat, lon, area) and in_area(lon, lat, area):
