@@ -136,6 +136,7 @@ json_scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow
 json_value = st.recursive(json_scalar, lambda inner: st.lists(inner, max_size=4) |
                           st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=12)
 coordinate = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-10**30, 10**30),
+                       st.sampled_from([10**400, -10**400, True]),
                        st.sampled_from([34.867, 138.324, 0, -1.79e308, 1e308]), json_scalar)
 position = st.lists(coordinate, min_size=0, max_size=4)
 geometry = st.one_of(
@@ -231,3 +232,51 @@ def test_latitude_181_longitude_1_is_impossible_not_swapped_to_longitude_181():
     assert opendata.check_coordinates("181", "1.0") == (None, None, "missing", "latitude 181 is impossible")
     assert opendata.check_coordinates("181", "1.0", AREA)[:3] == (None, None, "missing")
     assert opendata.check_coordinates("138.32", "34.86")[:3] == (34.86, 138.32, "ok")  # a real swap still swaps
+
+
+def _geojson(tmp_path, text: str):
+    path = tmp_path / "sites.geojson"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _feature(geometry: str, props: str = '{"name": "常楽寺"}') -> str:
+    return ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": %s, "geometry": %s}]}'
+            % (props, geometry))
+
+
+@pytest.mark.parametrize("geometry", ['{"type": "Point", "coordinates": [1%s, 34.8]}' % ("0" * 400),
+                                      '{"type": "LineString", "coordinates": [[1%s, 34.8], [138, 34]]}' % ("0" * 400)],
+                         ids=["point", "linestring"])
+def test_geojson_integer_of_400_digits_is_a_placeholder_not_an_overflow(tmp_path, geometry):
+    """float(10**400) raised OverflowError (JSON integers have no size limit)."""
+    result = read(_geojson(tmp_path, _feature(geometry)))
+    assert [(r.name, r.lat, r.coord_status) for r in result.records] == [("常楽寺", None, "missing")]
+    assert "placeholder" in result.issues[0].reason
+
+
+def test_geojson_integer_of_5000_digits_is_not_valid_json(tmp_path):
+    """json.loads raised ValueError (Python's 4300-digit limit), not JSONDecodeError."""
+    with pytest.raises(InputError) as err:
+        opendata.read_file(_geojson(tmp_path, _feature('{"type": "Point", "coordinates": [1, 2]}',
+                                                       '{"name": 1%s}' % ("0" * 5000))))
+    assert err.value.key == "sites.error.json"
+
+
+def test_geojson_nested_100000_deep_is_not_valid_json(tmp_path):
+    """json.loads raised RecursionError."""
+    with pytest.raises(InputError) as err:
+        opendata.read_file(_geojson(tmp_path, _feature('{"type": "Polygon", "coordinates": %s}'
+                                                       % ("[" * 100_000 + "]" * 100_000))))
+    assert err.value.key == "sites.error.json"
+
+
+def test_geojson_polygon_900_deep_is_its_point(tmp_path):
+    result = read(_geojson(tmp_path, _feature('{"type": "Polygon", "coordinates": %s}'
+                                              % ("[" * 900 + "138.32, 34.86" + "]" * 900))))
+    assert [(r.lat, r.lon) for r in result.records] == [(34.86, 138.32)]
+
+
+def test_geojson_true_as_a_coordinate_is_not_the_number_1(tmp_path):
+    result = read(_geojson(tmp_path, _feature('{"type": "Point", "coordinates": [true, 34.86]}')))
+    assert result.records[0].lat is None and "not numbers" in result.issues[0].reason
