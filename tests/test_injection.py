@@ -315,3 +315,17 @@ def test_no_unsafe_html_path_in_the_app():
     assert uses == [("ui/drafts.py", "components.html(result.html, height=600, scrolling=True)")], uses
     source = (PROJECT_ROOT / "wikitown" / "drafts.py").read_text(encoding="utf-8")
     assert "parsed = api.parse(wikitext" in source  # MediaWiki's parser output, sanitised by the wiki
+
+
+def test_librarian_adding_a_source_titled_with_markdown_and_html_confirms_it_as_text(hostile_event):
+    """The "added" message rendered the typed title as Markdown (bold, links, images)."""
+    ev, _pid, _sid, _ = hostile_event
+    at = _app(ev, "librarian.py", "librarian")
+    at.radio(key="add_kind").set_value("web").run()
+    title = "**x** [a](javascript:alert(1)) ![i](http://127.0.0.1:9/track.png) <img src=x onerror=alert(1)>"
+    next(i for i in at.text_input if i.label == "URL").set_value("https://example.org/x")
+    next(i for i in at.text_input if i.label == "Title").set_value(title)
+    next(b for b in at.button if b.label == "Add").click().run()
+    _assert_app_shows_text(at)
+    added = [s.value for s in at.success if "x" in s.value]
+    assert added and "\\*\\*x\\*\\* \\[a\\]\\(javascript" in added[0], [s.value for s in at.success]

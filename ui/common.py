@@ -184,6 +184,15 @@ def show_error(ctx: Context, exc: WikitownError) -> None:
     st.error(exc.message(ctx.lang))
 
 
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&")
+
+
+def md_escape(value) -> str:
+    """Text someone typed (a file name, a credit, a site name), made safe inside a message that
+    Streamlit renders as Markdown: every Markdown character is shown as itself."""
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(value))
+
+
 def plain_text(text: str) -> None:
     """Show user-written text as text: never as Markdown or HTML."""
     st.text(text or "")
