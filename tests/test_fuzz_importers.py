@@ -234,6 +234,12 @@ def test_latitude_181_longitude_1_is_impossible_not_swapped_to_longitude_181():
     assert opendata.check_coordinates("138.32", "34.86")[:3] == (34.86, 138.32, "ok")  # a real swap still swaps
 
 
+def test_latitude_91_longitude_91_is_impossible_not_suspect():
+    """91, 91 was kept as a 'suspect' record with latitude 91."""
+    assert opendata.check_coordinates("91", "91", AREA) == (None, None, "missing", "latitude 91 is impossible")
+    assert opendata.check_coordinates("-95.5", "100")[:3] == (None, None, "missing")
+
+
 def _geojson(tmp_path, text: str):
     path = tmp_path / "sites.geojson"
     path.write_text(text, encoding="utf-8")

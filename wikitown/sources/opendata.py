@@ -221,6 +221,8 @@ def check_coordinates(lat_raw, lon_raw, area=None) -> tuple[float | None, float 
             return None, None, "missing", f"latitude {lon:g} is impossible"
     elif abs(lon) > 180:
         return None, None, "missing", f"longitude {lon:g} is impossible"
+    elif abs(lat) > 90:  # 91, 91: too big for a latitude either way round
+        return None, None, "missing", f"latitude {lat:g} is impossible"
     elif area is not None and not in_area(lat, lon, area) and in_area(lon, lat, area):
         lat, lon, swapped = lon, lat, True
     elif area is None and not _in_japan(lat, lon) and _in_japan(lon, lat):
