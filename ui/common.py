@@ -108,10 +108,14 @@ def set_role(event: Event, role: str | None) -> None:
 
 
 def _client_id() -> str:
+    """The throttling bucket's client. Only a real address string counts: anything else (no
+    request context; AppTest's stand-in object, whose text differs on every run) is one shared
+    bucket, so wrong guesses can never escape the count by looking new each time."""
     try:
-        return st.context.ip_address or ""
-    except Exception:  # older Streamlit or no request context (AppTest)
+        ip = st.context.ip_address
+    except Exception:  # older Streamlit or no request context
         return ""
+    return ip if isinstance(ip, str) else ""
 
 
 def join_form(event: Event, t) -> None:
