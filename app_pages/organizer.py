@@ -1,12 +1,13 @@
 import streamlit as st
 
-from ui import checklists, finds, plan, report, sites
+from ui import checklists, event_admin, finds, plan, publish, report, sites
 from ui.common import attribution, event_picker, page_context
 
 ctx = page_context("organizer")
 st.title(ctx.t("app.page.organizer"))
 event_picker(ctx.t)
 st.header(ctx.event.config.name)
+event_admin.created_notice(ctx)
 # Each feature adds its tab here: (message key, render function).
 TABS = [
     ("app.sites.title", sites.render),
@@ -14,6 +15,8 @@ TABS = [
     ("finds.tab", finds.render),
     ("checklists.ui.title", checklists.render),
     ("report.app.title", report.render),
+    ("publish.ui.tab", publish.render),
+    ("event.ui.tab", event_admin.render),
 ]
 for tab, (_key, render) in zip(st.tabs([ctx.t(k) for k, _ in TABS]), TABS):
     with tab:

@@ -239,3 +239,32 @@ def test_camera_photo_and_hostile_name(demo_env):
     assert row["site_name"] == "常楽寺" and row["location_source"] == "exif"
     assert row["credit"] == hostile  # stored as typed
     assert row["media"][0]["original_name"] == "camera.jpg"
+
+
+def test_my_finds_show_what_they_became(demo_env):
+    """After publishing, the participant's own list names the Commons file and the article."""
+    from PIL import Image
+    import io as _io
+    import sqlalchemy as sa
+    from wikitown.store import drafts, media, publish_journal
+
+    at = _consent(_join(_fresh()))
+    buf = _io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 10)).save(buf, "JPEG")
+    at.session_state[GEO_KEY] = {"lat": GOSHINJI[0], "lon": GOSHINJI[1], "accuracy": 5}
+    _set_uploads(at, [("a.jpg", buf.getvalue(), "image/jpeg")])
+    at.run()
+    _click(at, "送信")
+    event = open_event(demo_env)
+    find = list_finds(event)[0]
+    with event.store.write() as conn:
+        sha1 = conn.execute(sa.select(media.c.sha1).where(media.c.find_id == find["id"])).scalar_one()
+        conn.execute(publish_journal.insert().values(action_key=f"upload:{sha1}", kind="upload",
+                                                     target="File:護信寺 2026-11-28 01.jpg",
+                                                     payload={"sha1": sha1}, status="done"))
+        conn.execute(drafts.insert().values(site_id=find["site_id"], title="護信寺 (焼津市)", state="published",
+                                            published_title="Draft:護信寺 (焼津市)"))
+    at.run()
+    texts = [t.value for t in at.text]
+    assert "写真は公開されました：File:護信寺 2026-11-28 01.jpg" in texts
+    assert "記事：Draft:護信寺 (焼津市)（公開済み）" in texts

@@ -54,10 +54,12 @@ def event(tmp_path, monkeypatch):
                                          "isbn": "9784000000002"}])
         conn.execute(source_sites.insert(), [{"source_id": 1, "site_id": "a"}])
         conn.execute(publish_journal.insert(), [
-            {"action_key": "upload:" + "1" * 40, "kind": "upload", "target": "File:Jorakuji test 01.jpg",
-             "payload": {"sha1": "1" * 40}, "status": "done"},
-            {"action_key": "upload:" + "2" * 40, "kind": "upload", "target": "File:Jorakuji test 02.jpg",
-             "payload": {"sha1": "2" * 40}, "status": "failed"},
+            # as wikitown.publish writes them: the key and "sha1" name the uploaded JPEG's bytes,
+            # "media_sha1" the participant's original photo
+            {"action_key": "upload:" + "a" * 40, "kind": "upload", "target": "Jorakuji test 01.jpg",
+             "payload": {"sha1": "a" * 40, "media_sha1": "1" * 40}, "status": "done"},
+            {"action_key": "upload:" + "b" * 40, "kind": "upload", "target": "Jorakuji test 02.jpg",
+             "payload": {"sha1": "b" * 40, "media_sha1": "2" * 40}, "status": "failed"},
             {"action_key": "edit:a", "kind": "edit", "target": "Draft:常楽寺 (テスト町)", "payload": {},
              "status": "done"}])
     return ev
@@ -114,13 +116,14 @@ def test_figures_confirmed_by_the_wiki(event, mediawiki):
     page = f"Draft:Report {uuid.uuid4().hex[:8]}"
     mediawiki.create_page(page, "本文です。" * 20)
     with event.store.write() as conn:
-        conn.execute(publish_journal.update().where(publish_journal.c.action_key == "upload:" + "1" * 40)
-                     .values(target=f"File:{name}"))
+        conn.execute(publish_journal.update().where(publish_journal.c.action_key == "upload:" + "a" * 40)
+                     .values(target=name))
         conn.execute(publish_journal.update().where(publish_journal.c.kind == "edit").values(target=page))
         # marked done here, but never reached the wiki: the report must say so
-        conn.execute(publish_journal.insert().values(action_key="upload:" + "3" * 40, kind="upload",
-                                                     target="File:Never uploaded.jpg",
-                                                     payload={"sha1": "3" * 40}, status="done"))
+        conn.execute(publish_journal.insert().values(action_key="upload:" + "c" * 40, kind="upload",
+                                                     target="Never uploaded.jpg",
+                                                     payload={"sha1": "c" * 40, "media_sha1": "3" * 40},
+                                                     status="done"))
     api = MediaWikiAPI(mediawiki.api_url)
     r = build_report(event, confirm_with_wiki=True, wiki_api=api, commons_api=api)
     assert r.wiki.checked

@@ -18,6 +18,7 @@ from wikitown.errors import TooManyAttempts, WikitownError
 from wikitown.finds import (LICENCE_LABELS, edit_find, get_participant, join_event, my_finds, nearest_sites,
                             submit_find, suggest_site)
 from wikitown.geo import valid_coord
+from wikitown.report import participant_outcomes
 from wikitown.photos import read_photo
 
 
@@ -263,6 +264,7 @@ def finds_list(ctx: Context, person: dict) -> None:
         st.info(t("participant.mine.none"))
         return
     names = _site_names(ctx)
+    outcomes = {o.find_id: o for o in participant_outcomes(ctx.event.store, person["id"])}
     st.caption(t("participant.mine.count", count=len(rows)))
     for row in rows:
         with st.container(border=True):
@@ -281,6 +283,8 @@ def finds_list(ctx: Context, person: dict) -> None:
                     if isinstance(value, bool):
                         value = t("participant.yes") if value else t("participant.no")
                     st.text(f"{f.label(ctx.lang)}: {value}")
+            if row["id"] in outcomes:
+                report.outcome_lines(ctx, outcomes[row["id"]])
             if row["reviewed_at"]:
                 st.caption(t("participant.mine.reviewed"))
             else:
@@ -327,7 +331,6 @@ def render(ctx: Context) -> None:
         capture(ctx, person)
     with mine:
         finds_list(ctx, person)
-        report.render_mine(ctx, person["id"])
     with write:
         # In the afternoon participants become writers: the same editor as the librarians',
         # whose review rules keep approval for librarians and organizers.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.common import Context, plain_text
-from wikitown.report import build_report, participant_outcomes, to_csv, to_html, to_markdown, to_wikitext
+from wikitown.report import build_report, to_csv, to_html, to_markdown, to_wikitext
 
 
 def render(ctx: Context) -> None:
@@ -25,18 +25,12 @@ def render(ctx: Context) -> None:
                             mime=mime, key=f"dl_{name}")
 
 
-def render_mine(ctx: Context, participant_id: str) -> None:
-    st.subheader(ctx.t("report.mine.title"))
-    outcomes = participant_outcomes(ctx.event.store, participant_id)
-    if not outcomes:
-        st.caption(ctx.t("report.mine.none"))
-    for o in outcomes:
-        with st.container(border=True):
-            plain_text(o.note)
-            plain_text(ctx.t("report.mine.site", site=o.site_name) if o.site_name else ctx.t("report.mine.unassigned"))
-            for title in o.files:
-                plain_text(ctx.t("report.mine.photo_published", title=title))
-            if o.photos_waiting:
-                plain_text(ctx.t("report.mine.photo_waiting"))
-            if o.draft_title:
-                plain_text(ctx.t("report.mine.article", title=o.draft_title, state=o.draft_state))
+def outcome_lines(ctx: Context, outcome) -> None:
+    """Under one of the participant's finds: the published files and the article it fed."""
+    for title in outcome.files:
+        plain_text(ctx.t("report.mine.photo_published", title=title))
+    if outcome.photos_waiting:
+        st.caption(ctx.t("report.mine.photo_waiting"))
+    if outcome.draft_title:
+        plain_text(ctx.t("report.mine.article", title=outcome.draft_title,
+                         state=ctx.t(f"drafts.state.{outcome.draft_state}")))

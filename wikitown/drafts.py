@@ -285,7 +285,7 @@ def known_photos(store: Store) -> dict[str, list[Photo]]:
                          .join(finds, finds.c.id == media.c.find_id)
                          .where(finds.c.site_id.is_not(None))).all()
         uploads = c.execute(sa.select(publish_journal.c.target, publish_journal.c.payload)
-                            .where((publish_journal.c.kind == "upload") &
+                            .where(publish_journal.c.kind.in_(("upload", "link")) &
                                    (publish_journal.c.status == "done"))).all()
     for target, payload in uploads:
         payload = payload or {}

@@ -63,6 +63,18 @@ class Event:
             del self.__dict__["store"]
 
 
+_SLUG_RE = __import__("re").compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def event_path_for(slug: str) -> Path:
+    """The folder for a new event under the events folder; the slug is the folder's name,
+    so only lower-case letters, digits and hyphens (no path tricks)."""
+    slug = (slug or "").strip()
+    if not _SLUG_RE.fullmatch(slug):
+        raise ConfigError("slug", "use 2 to 63 lower-case letters, digits and hyphens, e.g. yaizu-2026")
+    return events_dir() / slug
+
+
 def new_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
 

@@ -87,7 +87,9 @@ def _published_targets(conn) -> tuple[dict[str, str], list[str]]:
     for row in rows:
         payload = row["payload"] or {}
         if row["kind"] in ("upload", "link"):
-            files[payload.get("sha1") or row["action_key"]] = row["target"]
+            # The journal names the photo by its original bytes (media_sha1); the uploaded JPEG has its own.
+            title = row["target"] if row["target"].startswith("File:") else f"File:{row['target']}"
+            files[payload.get("media_sha1") or payload.get("sha1") or row["action_key"]] = title
         elif row["kind"] == "edit":
             pages.append(row["target"])
     return files, pages
