@@ -329,3 +329,65 @@ def test_librarian_adding_a_source_titled_with_markdown_and_html_confirms_it_as_
     _assert_app_shows_text(at)
     added = [s.value for s in at.success if "x" in s.value]
     assert added and "\\*\\*x\\*\\* \\[a\\]\\(javascript" in added[0], [s.value for s in at.success]
+
+
+# --------------------------------------------------------------------------------------------
+# Commons file pages (wikitown.publish.filepage)
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from wikitown.publish import filepage  # noqa: E402
+
+hostile_text = st.one_of(st.sampled_from(list(PAYLOADS.values()) + [ALL, NAME]),
+                         st.lists(st.sampled_from(list(PAYLOADS.values()) + list("{}[]|=<>~_'*#:;! \n")),
+                                  max_size=12).map("".join),
+                         st.text(max_size=40))
+
+
+def _filepage_checks(info: filepage.FilePageInfo) -> None:
+    try:
+        text = filepage.text(info)
+    except filepage.FilePageError as exc:  # refused whole: never published with markup in it
+        assert exc.key.startswith("publish.error."), exc.key
+        return
+    code = mwparserfromhell.parse(text)
+    names = {str(t.name).strip().lower() for t in code.filter_templates(recursive=True)}
+    assert names <= {n.lower() for n in filepage.ALLOWED_TEMPLATES}, names
+    links = [str(l.title) for l in code.filter_wikilinks(recursive=True)]
+    assert all(l.startswith(("Category:", "User:")) for l in links), links
+    assert not [t for t in code.filter_tags(recursive=True) if str(t.tag).lower() not in ("li", "b", "i")]
+    assert "~~~~" not in text and "__NOTOC__" not in text and "<script" not in text.lower()
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
+    # The categories are the ones asked for (cleaned to titles), nothing from the text fields
+    assert sorted(l for l in links if l.startswith("Category:")) == sorted(
+        f"Category:{filepage.category_name(c)}" for c in info.categories)
+
+
+def test_commons_file_page_of_every_payload_together():
+    info = filepage.FilePageInfo(site_name="常楽寺" + ALL, site_name_en="Jorakuji " + ALL, municipality="焼津市" + ALL,
+                                 event_name="Event " + ALL, note=ALL, credit=NAME, wiki_user="Aki",
+                                 taken="2026:11:28 10:00:00", lat=34.86, lon=138.32,
+                                 categories=["Yaizu, Shizuoka", "Jorakuji"])
+    _filepage_checks(info)
+    text = filepage.text(info)
+    assert "[[User:Aki|" in text  # the one link the credit may make
+    assert "window.__pwned=1" in html.unescape(text)  # the note is there, as text
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, database=None)
+@given(site=hostile_text, note=hostile_text, credit=hostile_text, user=hostile_text, event=hostile_text,
+       category=hostile_text)
+def test_commons_file_page_of_hostile_fields(site, note, credit, user, event, category):
+    _filepage_checks(filepage.FilePageInfo(site_name=site or "x", note=note, credit=credit, wiki_user=user,
+                                           event_name=event, municipality=event, site_name_en=site,
+                                           categories=[category, "Yaizu, Shizuoka"]))
+
+
+def test_wiki_user_named_notoc_is_not_linked_on_the_file_page():
+    """``wiki_user="__NOTOC__"`` passed as a user name: [[User:__NOTOC__|...]] put a behaviour
+    switch on the Commons page (MediaWiki reads them inside links too)."""
+    assert not filepage.valid_username("__NOTOC__") and not filepage.valid_username("A__B")
+    assert filepage.valid_username("Aki_Tanaka") and filepage.valid_username("Aki Tanaka")
+    text = filepage.text(filepage.FilePageInfo(site_name="常楽寺", credit="Aki", wiki_user="__NOTOC__"))
+    assert "__NOTOC__" not in text and "[[User:" not in text
