@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from tests import conftest
 from tests.harness import PROJECT_ROOT
 from tests.harness.app import goto_app, shot, wait_for_app
 from tests.photo_samples import jpeg
@@ -57,7 +56,22 @@ def _files_under(folder: Path):
             yield path
 
 
-def test_no_passphrase_or_bot_secret_anywhere_wikitown_writes(start_app, phone_context, tmp_path):
+def _leaks(secrets: dict[str, str], events: Path, home: Path, log: str) -> list[tuple[str, str]]:
+    places: dict[str, str] = {}
+    for path in _files_under(events):
+        places[f"event folder: {path.relative_to(events)}"] = path.read_bytes().decode("utf-8", "replace")
+        if path.name == "store.sqlite":
+            places[f"store (every value): {path.relative_to(events)}"] = _store_text(path)
+    places["app log"] = log
+    for path in _files_under(home):
+        places[f"WIKITOWN_HOME: {path.relative_to(home)}"] = path.read_bytes().decode("utf-8", "replace")
+    pwb_logs = Path(os.environ["PYWIKIBOT_DIR"]) / "logs"
+    for path in (_files_under(pwb_logs) if pwb_logs.exists() else []):
+        places[f"pywikibot log: {path.name}"] = path.read_text(encoding="utf-8", errors="replace")
+    return [(what, where) for where, text in places.items() for what, secret in secrets.items() if secret in text]
+
+
+def test_no_passphrase_or_bot_secret_anywhere_wikitown_writes(start_app, phone_context, tmp_path, mediawiki):
     events = tmp_path / "events"
     home = tmp_path / "home"
     home.mkdir()
@@ -94,24 +108,11 @@ def test_no_passphrase_or_bot_secret_anywhere_wikitown_writes(start_app, phone_c
     server.stop()
 
     secrets = {"organizer passphrase": ORGANIZER, "librarian passphrase": LIBRARIAN, "wrong guess": WRONG,
-               "wiki bot secret": conftest.WIKI_SECRETS.bot_secret,
-               "wiki bot password": conftest.WIKI_SECRETS.bot_password}
-    places: dict[str, str] = {}
-    for path in _files_under(events):
-        places[f"event folder: {path.relative_to(events)}"] = path.read_bytes().decode("utf-8", "replace")
-    store = events / "town" / "store.sqlite"
-    assert store.exists()
-    places["store (every value)"] = _store_text(store)
+               "wiki bot secret": mediawiki.bot_secret}
+    assert (events / "town" / "store.sqlite").exists()
     log = server.log_path.read_text(encoding="utf-8", errors="replace")
     assert "Runtime state" in log  # Streamlit's debug log (its lines carry no level name)
-    places["app log"] = log
-    for path in _files_under(home):
-        places[f"WIKITOWN_HOME: {path.relative_to(home)}"] = path.read_bytes().decode("utf-8", "replace")
-    pwb_logs = Path(os.environ["PYWIKIBOT_DIR"]) / "logs"
-    for path in (_files_under(pwb_logs) if pwb_logs.exists() else []):
-        places[f"pywikibot log: {path.name}"] = path.read_text(encoding="utf-8", errors="replace")
-
-    leaks = [(what, where) for where, text in places.items() for what, secret in secrets.items() if secret in text]
+    leaks = _leaks(secrets, events, home, log)
     assert not leaks, leaks
     # The passphrases are kept only as scrypt hashes, under WIKITOWN_HOME.
     access_files = [p for p in _files_under(home) if p.name == "access.json"]
@@ -121,3 +122,40 @@ def test_no_passphrase_or_bot_secret_anywhere_wikitown_writes(start_app, phone_c
     hashes = json.loads(access_files[0].read_text())["hashes"]
     assert set(hashes) == {"organizer", "librarian"} and all(h.startswith("scrypt$") for h in hashes.values())
     assert not any("access.json" in str(p) for p in _files_under(events))
+
+
+def test_bot_password_given_in_the_publish_tab_is_kept_nowhere(tmp_path, start_app, phone_context, mediawiki,
+                                                               pywikibot_dir):
+    """The organizer signs in (passphrase set by the CLI), gives a BotPassword in the Publish tab
+    and publishes a photo to the loopback wiki: neither secret is written anywhere."""
+    from tests.publish_data import EventBuilder
+
+    events, home = tmp_path / "events", tmp_path / "home"
+    home.mkdir()
+    b = EventBuilder(events)
+    b.photo(b.site(f"常楽寺 {b.tag}"), b.participant("写真家"))
+    _set_passphrase(b.event.dir, "organizer", ORGANIZER, home)
+    app = start_app(events, env={"PYWIKIBOT_DIR": str(pywikibot_dir)}, home=home, args=("--logger.level=debug",))
+    page = phone_context(viewport={"width": 1280, "height": 900}, is_mobile=False, has_touch=False,
+                         device_scale_factor=1).new_page()
+    goto_app(page, f"{app}/organizer?event={b.event.dir.name}&lang=en")
+    page.get_by_label("Passphrase").fill(ORGANIZER)
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app(page)
+    page.get_by_role("tab", name="Publish").click()
+    for label, value in (("Where photos go", mediawiki.api_url), ("Where drafts go", mediawiki.api_url),
+                         ("BotPassword login name (User@AppName)", mediawiki.bot_login_name),
+                         ("BotPassword (kept for this session only, never saved)", mediawiki.bot_secret)):
+        page.get_by_role("textbox", name=label, exact=True).fill(value)
+        page.get_by_role("textbox", name=label, exact=True).press("Enter")
+        wait_for_app(page)
+    page.get_by_role("button", name="Build the plan").click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Publish now").click()
+    wait_for_app(page, timeout=60_000)
+    page.get_by_text("Done: 1, failed: 0").wait_for()
+    shot(page, "secrets-published")
+    app.stop()
+    secrets = {"organizer passphrase": ORGANIZER, "wiki bot secret": mediawiki.bot_secret}
+    leaks = _leaks(secrets, events, home, app.log_path.read_text(encoding="utf-8", errors="replace"))
+    assert not leaks, leaks
