@@ -391,3 +391,35 @@ def test_wiki_user_named_notoc_is_not_linked_on_the_file_page():
     assert filepage.valid_username("Aki_Tanaka") and filepage.valid_username("Aki Tanaka")
     text = filepage.text(filepage.FilePageInfo(site_name="常楽寺", credit="Aki", wiki_user="__NOTOC__"))
     assert "__NOTOC__" not in text and "[[User:" not in text
+
+
+def test_publish_plan_labels_escape_a_site_named_with_markdown(tmp_path, monkeypatch, mediawiki, pywikibot_dir):
+    """The Publish tab's expander labels (Markdown) showed a site named ``**x** [a](javascript:...)``
+    as bold text and a link."""
+    from tests.publish_data import EventBuilder
+    from wikitown import access
+
+    monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(tmp_path / "events"))
+    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
+    b = EventBuilder(tmp_path / "events")
+    access.set_passphrase(b.event.dir, "organizer", "organizer-passphrase-123")
+    hostile = f"**x** [a](javascript:alert(1)) <img src=x onerror=alert(1)> {b.tag}"
+    site = b.site(hostile)
+    b.photo(site, b.participant("写真家"))
+    b.draft(site, f"常楽寺 {b.tag}", "下書きの本文")
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
+    at.session_state["lang"] = "en"
+    at.run()
+    at.switch_page("app_pages/organizer.py").run()
+    at.text_input[0].input("organizer-passphrase-123")
+    at.button[0].click()
+    at.run()
+    next(w for w in at.text_input if w.label == "Where photos go").input(mediawiki.api_url)
+    next(w for w in at.text_input if w.label == "Where drafts go").input(mediawiki.api_url)
+    next(w for w in at.button if w.label == "Build the plan").click()
+    at.run()
+    _assert_app_shows_text(at)
+    labels = [e.label for e in at.expander if b.tag in e.label]
+    assert len(labels) == 2, [e.label for e in at.expander]
+    for label in labels:
+        assert "\\*\\*x\\*\\* \\[a\\]\\(javascript" in label and "\\<img" in label, label
