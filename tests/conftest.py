@@ -327,3 +327,17 @@ def standin():
     yield make
     for server in servers:
         server.close()
+
+
+@pytest.fixture
+def demo_env(tmp_path, monkeypatch):
+    """A private copy of the bundled demo event (no store, no media), with the app's folders
+    (WIKITOWN_EVENTS_DIR, WIKITOWN_HOME) pointed at temporary ones. Returns the event folder."""
+    from wikitown.events import copy_event
+
+    events = tmp_path / "events"
+    events.mkdir()
+    copy_event(PROJECT_ROOT / "events" / "demo-yaizu", events / "demo-yaizu")
+    monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
+    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
+    return events / "demo-yaizu"

@@ -1,31 +1,15 @@
 """Each page renders in streamlit's AppTest, in Japanese and English, with access enforced."""
 
-import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.harness.apptest import texts
 
 from wikitown.access import DEMO_PASSPHRASES
 from wikitown.paths import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
-
-
-@pytest.fixture
-def demo_env(tmp_path, monkeypatch):
-    events = tmp_path / "events"
-    shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", events / "demo-yaizu",
-                    ignore=shutil.ignore_patterns("store.sqlite*", "media"))
-    monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
-    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
-    return events / "demo-yaizu"
-
-
-def _texts(at):
-    out = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "text"):
-        out += [str(e.value) for e in getattr(at, kind)]
-    return "\n".join(out)
 
 
 def _sign_in(at, phrase):
@@ -37,7 +21,7 @@ def _sign_in(at, phrase):
 def test_home_page_in_japanese_by_default(demo_env):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    text = _texts(at)
+    text = texts(at)
     assert "焼津ウィキペディアタウン（デモ）" in text
     # 156 + 4 rows; two walk spots are in the map file too and are merged (issue #3)
     assert "文化財・スポット：158 件" in text
@@ -48,7 +32,7 @@ def test_language_switch_to_english(demo_env):
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.session_state["lang"] = "en"
     at.run()
-    assert "Heritage sites and spots: 158" in _texts(at)
+    assert "Heritage sites and spots: 158" in texts(at)
 
 
 @pytest.mark.parametrize("lang,title", [("ja", "文化財・スポット"), ("en", "Heritage sites and spots")])
@@ -60,7 +44,7 @@ def test_organizer_sees_demo_sites_map_and_table(demo_env, lang, title):
     assert not at.dataframe  # nothing before signing in
     at = _sign_in(at, DEMO_PASSPHRASES["organizer"])
     assert not at.exception
-    assert title in _texts(at)
+    assert title in texts(at)
     frame = at.dataframe[0].value
     assert len(frame) == 158  # two sites merged from both demo files
     status_col = "記事" if lang == "ja" else "Article"
@@ -73,7 +57,7 @@ def test_wrong_passphrase_is_refused(demo_env):
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("app_pages/organizer.py").run()
     at = _sign_in(at, "not the passphrase")
-    assert "パスフレーズが違います" in _texts(at)
+    assert "パスフレーズが違います" in texts(at)
     assert not at.dataframe
 
 
@@ -84,10 +68,10 @@ def test_participant_cannot_reach_organizer_or_librarian(demo_env):
     at.button[0].click()
     at.run()
     assert not at.exception
-    assert "参加コード" not in _texts(at)  # joined: the join form is gone
+    assert "参加コード" not in texts(at)  # joined: the join form is gone
     for page, heading in (("app_pages/organizer.py", "主催者としてログイン"), ("app_pages/librarian.py", "司書としてログイン")):
         at.switch_page(page).run()
-        assert heading in _texts(at)
+        assert heading in texts(at)
         assert not at.dataframe
 
 
@@ -96,4 +80,4 @@ def test_librarian_page_renders_after_sign_in(demo_env):
     at.switch_page("app_pages/librarian.py").run()
     at = _sign_in(at, DEMO_PASSPHRASES["librarian"])
     assert not at.exception
-    assert "司書としてログイン" not in _texts(at)
+    assert "司書としてログイン" not in texts(at)

@@ -51,7 +51,7 @@ def wiki_pages(mediawiki, tag):
         mediawiki.create_page(f"八幡神社{t} (焼津市)", "焼津市の八幡神社。")
         # A disambiguation page marked only by its category (a wiki without Disambiguator).
         mediawiki.create_page(f"天神社{t}", f"* [[天神社{t} (静岡市)]]\n[[Category:曖昧さ回避]]")
-        mediawiki.create_page(f"稲荷神社{t}", f"{{{{Aimai}}}}")
+        mediawiki.create_page(f"稲荷神社{t}", "{{Aimai}}")
     made["tag"] = t
     return made
 

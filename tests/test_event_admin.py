@@ -1,6 +1,5 @@
 """An organizer creates a new event from the app; bad input is named, nothing half-made."""
 
-import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -14,13 +13,8 @@ APP = str(PROJECT_ROOT / "app.py")
 
 
 @pytest.fixture
-def events(tmp_path, monkeypatch):
-    events = tmp_path / "events"
-    shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", events / "demo-yaizu",
-                    ignore=shutil.ignore_patterns("store.sqlite*", "media"))
-    monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
-    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
-    return events
+def events(demo_env):
+    return demo_env.parent
 
 
 def _organizer():

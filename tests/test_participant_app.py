@@ -1,10 +1,10 @@
 """The participant page in AppTest: join, consent, upload, site suggestion, my finds;
 and the organizer's queue tab."""
 
-import shutil
 
-import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.harness.apptest import texts
 
 from tests.harness.requirements import shared_data
 from ui.participant import GEO_KEY, PID_KEY
@@ -17,24 +17,6 @@ APP = str(PROJECT_ROOT / "app.py")
 PAGE = "app_pages/participant.py"
 # 護信寺・弁天宮 in the demo's walking-event data (34.8647761, 138.3246443)
 GOSHINJI = (34.86478, 138.32465)
-
-
-@pytest.fixture
-def demo_env(tmp_path, monkeypatch):
-    events = tmp_path / "events"
-    shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", events / "demo-yaizu",
-                    ignore=shutil.ignore_patterns("store.sqlite*", "media"))
-    monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
-    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
-    return events / "demo-yaizu"
-
-
-def _texts(at):
-    out = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success",
-                 "text"):
-        out += [str(e.value) for e in getattr(at, kind)]
-    return "\n".join(out)
 
 
 def _join(at, code="YAIZU-DEMO"):
@@ -60,12 +42,12 @@ def _fresh(lang="ja"):
 
 def test_join_with_wrong_code_then_right_code(demo_env):
     at = _join(_fresh(), "WRONG-CODE")
-    assert "参加コードが違います。" in _texts(at)
+    assert "参加コードが違います。" in texts(at)
     assert PID_KEY not in at.session_state
     at.text_input[0].input("yaizu-demo")  # case-insensitive
     at.button[0].click()
     at.run()
-    assert "はじめに" in _texts(at)  # the consent form comes next
+    assert "はじめに" in texts(at)  # the consent form comes next
 
 
 def test_qr_link_joins_without_typing(demo_env):
@@ -75,13 +57,13 @@ def test_qr_link_joins_without_typing(demo_env):
     at.query_params["event"] = "demo-yaizu"
     at.run()
     at.switch_page(PAGE).run()
-    assert "Before you start" in _texts(at)
+    assert "Before you start" in texts(at)
 
 
 def test_consent_needs_agreement_and_is_stored(demo_env):
     at = _join(_fresh())
     at = _consent(at, agree=False)
-    assert "同意のチェック" in _texts(at)
+    assert "同意のチェック" in texts(at)
     assert PID_KEY not in at.session_state
     at.number_input[0].set_value(3)
     at = _consent(at, name="ｙａｍａｄａ", licence="cc-by-4.0")
@@ -93,7 +75,7 @@ def test_consent_needs_agreement_and_is_stored(demo_env):
     person = get_participant(event, pid)
     assert person["display_name"] == "yamada"  # NFKC
     assert person["licence"] == "cc-by-4.0" and person["consent_at"] and person["team"] == 3
-    assert "yamada（CC BY 4.0）" in _texts(at)
+    assert "yamada（CC BY 4.0）" in texts(at)
 
 
 def _photo(*parts):
@@ -106,7 +88,7 @@ def test_upload_with_exif_is_matched_and_listed(demo_env):
     at.session_state[GEO_KEY] = {"lat": 35.0, "lon": 139.0, "accuracy": 10}  # far away: EXIF must win
     _set_uploads(at, [("IMG_0001.jpg", data, "image/jpeg"), ("notes.txt", b"not a photo", "text/plain")])
     at.run()
-    text = _texts(at)
+    text = texts(at)
     assert "いちばん近い場所（10 m）" in text
     assert "常楽寺" in text
     at.text_area(key="participant_note_0").input("<script>alert(1)</script> **太字** [[リンク]]")
@@ -114,7 +96,7 @@ def test_upload_with_exif_is_matched_and_listed(demo_env):
     at.selectbox(key="participant_field_0_access").set_value("段差あり")
     _click(at, "送信")
     assert not at.exception
-    text = _texts(at)
+    text = texts(at)
     # File names are the sender's text: escaped inside the (Markdown) alert, shown as typed.
     assert "IMG\\_0001\\.jpg: 受け取りました。" in text
     assert "notes\\.txt: 写真ではありません" in text
@@ -137,8 +119,8 @@ def test_photo_without_gps_uses_browser_location(demo_env):
     at.session_state[GEO_KEY] = {"lat": GOSHINJI[0], "lon": GOSHINJI[1], "accuracy": 12}
     _set_uploads(at, [("jizo.png", data, "image/png")])
     at.run()
-    assert "Location: from your phone (accurate to about 12 m)." in _texts(at)
-    assert "護信寺・弁天宮(光心寺跡)" in _texts(at)
+    assert "Location: from your phone (accurate to about 12 m)." in texts(at)
+    assert "護信寺・弁天宮(光心寺跡)" in texts(at)
     _click(at, "Send")
     rows = list_finds(open_event(demo_env))
     assert rows[0]["location_source"] == "browser" and rows[0]["accuracy_m"] == 12
@@ -150,7 +132,7 @@ def test_no_location_lets_participant_pick_the_site(demo_env):
     at = _consent(_join(_fresh("en")), name="Jiro")
     _set_uploads(at, [("jizo.png", data, "image/png")])
     at.run()
-    assert "No location yet" in _texts(at)
+    assert "No location yet" in texts(at)
     event = open_event(demo_env)
     import sqlalchemy as sa
 
@@ -175,10 +157,10 @@ def test_my_finds_editable_until_reviewed(demo_env):
     at.button(key=f"edit_save_{result.find_id}").click()
     at.run()
     assert list_finds(event)[0]["note"] == "second note"
-    assert "Saved your change." in _texts(at)
+    assert "Saved your change." in texts(at)
     mark_reviewed(event, result.find_id)
     at.run()
-    assert "Reviewed by the organizers" in _texts(at)
+    assert "Reviewed by the organizers" in texts(at)
     assert not [b for b in at.button if b.key == f"edit_save_{result.find_id}"]
 
 
@@ -195,13 +177,13 @@ def test_organizer_assigns_a_queued_find(demo_env):
     at.text_input[0].input(DEMO_PASSPHRASES["organizer"])
     at.button[0].click()
     at.run()
-    assert "1 finds have no site yet" in _texts(at)
+    assert "1 finds have no site yet" in texts(at)
     at.button(key=f"finds_assign_{queued.find_id}").click()
     at.run()
     assert not at.exception
     row = list_finds(event)[0]
     assert row["match_status"] == "assigned" and row["site_id"]
-    assert "No find is waiting" in _texts(at)
+    assert "No find is waiting" in texts(at)
 
 
 # --------------------------------------------------------------------------------------------
@@ -232,7 +214,7 @@ def test_camera_photo_and_hostile_name(demo_env):
     at.camera_input(key="participant_camera_0").set_value(
         ("camera.jpg", jpeg(seed=77, lat=34.894452, lon=138.322446), "image/jpeg"))
     at.run()
-    assert "Location: from the photo's GPS." in _texts(at)
+    assert "Location: from the photo's GPS." in texts(at)
     _click(at, "Send")
     assert not at.exception
     row = list_finds(open_event(demo_env))[0]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 
-import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
+
+from tests.harness.apptest import texts
 
 from wikitown.access import DEMO_PASSPHRASES
 from wikitown.events import open_event
@@ -14,23 +14,6 @@ from wikitown.paths import PROJECT_ROOT
 from wikitown.store import checklist_state, plan_assignments
 
 APP = str(PROJECT_ROOT / "app.py")
-
-
-@pytest.fixture
-def demo_env(tmp_path, monkeypatch):
-    events = tmp_path / "events"
-    shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", events / "demo-yaizu",
-                    ignore=shutil.ignore_patterns("store.sqlite*", "media", "cache", "out"))
-    monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
-    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
-    return events / "demo-yaizu"
-
-
-def _texts(at):
-    out = []
-    for kind in ("subheader", "markdown", "caption", "info", "warning", "error", "success"):
-        out += [str(e.value) for e in getattr(at, kind)]
-    return "\n".join(out)
 
 
 def organizer(lang="ja"):
@@ -64,7 +47,7 @@ def saved_plan(event_dir):
 
 def test_plan_tab_plans_edits_and_offers_files(demo_env):
     at = organizer("ja")
-    text = _texts(at)
+    text = texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     assert "班分け・ルート" in text and "チェックリスト" in text
     assert "文化財がまだ選ばれていないので、座標のある全 158 件を計画します。" in text
     assert "まだ計画がありません。" in text
@@ -74,7 +57,7 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
     at.button(key="FormSubmitter:plan_settings-計画する").click()
     at.run()
     assert not at.exception
-    text = _texts(at)
+    text = texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     assert "計画を作って保存しました。" in text
     rows = saved_plan(demo_env)
     assert len(rows) == 158 and {r["team"] for r in rows} == {1, 2, 3, 4}
@@ -97,7 +80,7 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
     after = {r["site_id"]: r for r in saved_plan(demo_env)}
     assert (after[site_id]["team"], after[site_id]["seq"]) == (3, 2)
     assert len(after) == 158
-    assert "チーム 3 の 2 番目に移しました" in _texts(at)
+    assert "チーム 3 の 2 番目に移しました" in texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     summary2 = frame_with(at, "チーム", "文化財数", "超過（分）")
     assert list(summary2["文化財数"]) == [summary["文化財数"][0] - 1, summary["文化財数"][1],
                                        summary["文化財数"][2] + 1, summary["文化財数"][3]]
@@ -116,11 +99,11 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
 
 def test_plan_tab_in_english_and_bad_start(demo_env):
     at = organizer("en")
-    assert "No sites are selected yet, so all 158 sites with coordinates are planned." in _texts(at)
+    assert "No sites are selected yet, so all 158 sites with coordinates are planned." in texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     at.text_input(key="plan_start").input("somewhere")
     at.button(key="FormSubmitter:plan_settings-Make the plan").click()
     at.run()
-    assert "Enter the start as lat,lon" in _texts(at)
+    assert "Enter the start as lat,lon" in texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     assert saved_plan(demo_env) == []
 
 
@@ -159,6 +142,6 @@ def test_plan_tab_notices_a_changed_selection(demo_env):
         conn.execute(sites_table.update().where(sites_table.c.id.in_(ids)).values(selected=True))
     event.close()
     at.run()
-    text = _texts(at)
+    text = texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     assert "Planning the 5 selected sites." in text
     assert "153 sites in the plan are no longer among the chosen sites" in text

@@ -8,7 +8,6 @@ import uuid
 
 import mwparserfromhell
 import pytest
-import sqlalchemy as sa
 
 from wikitown.events import create_event
 from wikitown.mwapi import MediaWikiAPI

@@ -2,25 +2,13 @@
 shown, manual merge, export buttons."""
 from __future__ import annotations
 
-import shutil
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from wikitown.access import DEMO_PASSPHRASES
 from wikitown.paths import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
-
-
-@pytest.fixture
-def demo_env(tmp_path, monkeypatch):
-    events = tmp_path / "events"
-    shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", events / "demo-yaizu",
-                    ignore=shutil.ignore_patterns("store.sqlite*", "media"))
-    monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
-    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
-    return events / "demo-yaizu"
 
 
 def organizer(lang="en") -> AppTest:

@@ -48,7 +48,8 @@ def sources_tab(ctx: Context) -> None:
         except WikitownError as exc:
             show_error(ctx, exc)
         with st.form("link_sites"):
-            picked = st.multiselect(t("librarian.sources.link_sites"), list(sites), format_func=sites.get)
+            picked = st.multiselect(t("librarian.sources.link_sites"), list(sites),
+                                    placeholder=t("app.choose"), format_func=sites.get)
             pages = st.text_input(t("librarian.field.pages"))
             if st.form_submit_button(t("librarian.sources.link_button")) and picked:
                 for site_id in picked:
@@ -92,7 +93,8 @@ def _add_book(ctx: Context, sites: dict[str, str]) -> None:
     with st.form("add_book"):
         values = {f: st.text_input(t(f"librarian.field.{f}"), key=f"book_{f}")
                   for f in ("title", "authors", "publisher", "year", "pages", "call_number")}
-        picked = st.multiselect(t("librarian.sources.for_sites"), list(sites), format_func=sites.get)
+        picked = st.multiselect(t("librarian.sources.for_sites"), list(sites),
+                                placeholder=t("app.choose"), format_func=sites.get)
         if st.form_submit_button(t("librarian.sources.add_button")):
             source = Source("book", values["title"], authors=values["authors"], publisher=values["publisher"],
                             year=values["year"], isbn=st.session_state.get("book_isbn", ""),
@@ -108,7 +110,8 @@ def _add_web(ctx: Context, sites: dict[str, str]) -> None:
         title = st.text_input(t("librarian.field.title"))
         website = st.text_input(t("librarian.field.website"))
         accessed = st.date_input(t("librarian.field.access_date"), value=dt.date.today())
-        picked = st.multiselect(t("librarian.sources.for_sites"), list(sites), format_func=sites.get)
+        picked = st.multiselect(t("librarian.sources.for_sites"), list(sites),
+                                placeholder=t("app.choose"), format_func=sites.get)
         if st.form_submit_button(t("librarian.sources.add_button")):
             _store(ctx, Source("web", title, url=url, website=website, access_date=str(accessed or ""),
                                added_by=ctx.role or ""), picked)
@@ -121,7 +124,8 @@ def _add_dataset(ctx: Context, sites: dict[str, str]) -> None:
         publisher = st.text_input(t("librarian.field.publisher"))
         url = st.text_input(t("librarian.field.url"))
         year = st.text_input(t("librarian.field.year"))
-        picked = st.multiselect(t("librarian.sources.for_sites"), list(sites), format_func=sites.get)
+        picked = st.multiselect(t("librarian.sources.for_sites"), list(sites),
+                                placeholder=t("app.choose"), format_func=sites.get)
         if st.form_submit_button(t("librarian.sources.add_button")):
             _store(ctx, Source("dataset", title, publisher=publisher, url=url, year=year,
                                access_date=dt.date.today().isoformat() if url else "", added_by=ctx.role or ""),

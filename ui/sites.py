@@ -25,6 +25,8 @@ def localised_frame(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     view = frame[TABLE_COLUMNS].copy()
     view["article_status"] = [ctx.t(f"status.article.{s or 'unchecked'}") for s in view["article_status"]]
     view["coord_status"] = [ctx.t(f"status.coord.{s or 'missing'}") for s in view["coord_status"]]
+    view["has_photo"] = [ctx.t("status.photo.unknown") if v is None or v != v else
+                         ctx.t("status.photo.yes" if v else "status.photo.no") for v in view["has_photo"]]
     return view.rename(columns={c: ctx.t(f"app.sites.col.{c}") for c in TABLE_COLUMNS})
 
 
@@ -135,7 +137,8 @@ def _merge_panel(ctx: Context, frame: pd.DataFrame) -> None:
 
     labels = {r.id: f"{r.name} ({r.sources or '-'}) [{r.id}]" for r in frame.itertuples()}
     with st.expander(ctx.t("sites.ui.merge_split")):
-        chosen = st.multiselect(ctx.t("sites.ui.merge_pick"), list(labels), format_func=labels.get,
+        chosen = st.multiselect(ctx.t("sites.ui.merge_pick"), list(labels),
+                                placeholder=ctx.t("app.choose"), format_func=labels.get,
                                 key="sites_merge_pick")
         if st.button(ctx.t("sites.ui.merge"), key="sites_merge", disabled=len(chosen) < 2):
             result = join_sites(ctx.event.store, chosen)
@@ -189,10 +192,11 @@ def render(ctx: Context) -> None:
     c1, c2, c3, c4 = st.columns(4)
     missing_article = c1.checkbox(ctx.t("sites.ui.filter.missing_article"), key="sites_f_article")
     missing_photo = c2.checkbox(ctx.t("sites.ui.filter.missing_photo"), key="sites_f_photo")
-    levels = c3.multiselect(ctx.t("sites.ui.filter.level"), list(LEVELS),
+    levels = c3.multiselect(ctx.t("sites.ui.filter.level"), list(LEVELS), placeholder=ctx.t("app.choose"),
                             format_func=lambda v: ctx.t(f"sites.level.{v or 'none'}"), key="sites_f_level")
     families = sorted({_family(s) for v in frame["sources"] for s in str(v).split(";") if s})
-    sources = c4.multiselect(ctx.t("sites.ui.filter.source"), families, key="sites_f_source")
+    sources = c4.multiselect(ctx.t("sites.ui.filter.source"), families,
+                             placeholder=ctx.t("app.choose"), key="sites_f_source")
     shown = filter_frame(frame, missing_article=missing_article, missing_photo=missing_photo, levels=levels,
                          sources=sources)
     st.caption(ctx.t("sites.ui.count", shown=len(shown), total=len(frame)))

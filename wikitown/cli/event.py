@@ -8,7 +8,7 @@ import sys
 
 from wikitown import access
 from wikitown.events import create_event, list_events, open_event
-from wikitown.geo import parse_latlon
+from wikitown.cli._args import latlon
 from wikitown.i18n import t
 
 ORDER = 10
@@ -21,7 +21,7 @@ def register(sub) -> None:
     new = ev.add_parser("new", help="create an event folder with event.toml")
     new.add_argument("dir")
     new.add_argument("--name", required=True)
-    new.add_argument("--center", required=True, metavar="LAT,LON", type=_latlon)
+    new.add_argument("--center", required=True, metavar="LAT,LON", type=latlon)
     new.add_argument("--radius-km", required=True, type=float)
     new.add_argument("--wiki", choices=["ja", "en"], default="ja")
     new.add_argument("--municipality-code", default="")
@@ -44,15 +44,6 @@ def register(sub) -> None:
     pw.add_argument("--role", choices=list(access.PASSPHRASE_ROLES), required=True)
     pw.add_argument("--stdin", action="store_true", help="read the passphrase from standard input")
     pw.set_defaults(func=_passphrase)
-
-
-def _latlon(text: str):
-    import argparse
-
-    try:
-        return parse_latlon(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _new(args) -> int:

@@ -6,12 +6,11 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from wikitown.errors import InputError
-from wikitown.geo import parse_latlon
+from wikitown.cli._args import latlon
 from wikitown.i18n import t
 from wikitown.plan import PlanSettings, make_plan, plan_event, read_sites_csv, save_plan
 from wikitown.sheets import DEFAULT_BASE_URL, join_url, plan_bundle, write_bundle
@@ -19,11 +18,6 @@ from wikitown.sheets import DEFAULT_BASE_URL, join_url, plan_bundle, write_bundl
 ORDER = 40
 
 
-def _latlon(text: str):
-    try:
-        return parse_latlon(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(sub) -> None:
@@ -34,7 +28,7 @@ def register(sub) -> None:
                                                   "coordinates when none is selected) and saves the plan in it; "
                                                   "with SITES.csv, only its name and join code are used")
     p.add_argument("--teams", "-k", type=int, required=True, help="number of teams")
-    p.add_argument("--start", type=_latlon, metavar="LAT,LON",
+    p.add_argument("--start", type=latlon, metavar="LAT,LON",
                    help="where every team starts (default: the event's area centre)")
     p.add_argument("--minutes", type=float, default=None, help="time budget per team (warns when a route is over)")
     p.add_argument("--return", dest="return_to_start", action="store_true", help="teams walk back to the start")

@@ -1,0 +1,13 @@
+"""Helpers for tests that drive the app with streamlit.testing.v1.AppTest."""
+
+from __future__ import annotations
+
+TEXT_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success", "text")
+
+
+def texts(at, kinds=TEXT_KINDS) -> str:
+    """Every visible text of a run, one element a line (dataframes draw on a canvas: not here)."""
+    out = []
+    for kind in kinds:
+        out += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(out)
