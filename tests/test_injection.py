@@ -19,7 +19,7 @@ from pathlib import Path
 
 import mwparserfromhell
 import pytest
-from mwparserfromhell.nodes import Comment, ExternalLink, HTMLEntity, Heading, Tag, Template, Text, Wikilink
+from mwparserfromhell.nodes import ExternalLink, HTMLEntity, Tag, Template, Text
 
 from tests.harness import PROJECT_ROOT
 from tests.harness.requirements import need
@@ -97,9 +97,9 @@ def hostile_event(tmp_path, monkeypatch):
     with ev.store.read() as c:
         from wikitown.store import sites
 
-        site_ids = [r.id for r in c.execute(sites.select())]
-    sid = next(s for s in site_ids if s.endswith("s1") or "s1" in s) if any("s1" in s for s in site_ids) \
-        else site_ids[0]
+        rows = list(c.execute(sites.select()))
+    site_ids = [r.id for r in rows]
+    sid = next(r.id for r in rows if r.name.startswith("常楽寺"))  # the site the note and sources are about
     submit_find(ev, pid, [], note=ALL, fields={"memo": ALL}, site_id=sid)
     add_source(ev.store, Source("book", title="焼津市史" + PAYLOADS["template"] + PAYLOADS["ref"],
                                 authors="山田" + PAYLOADS["pipe"] + PAYLOADS["category"],
