@@ -298,9 +298,18 @@ def test_librarian_hints_and_sources_show_text(hostile_event):
     frames = [e.value for e in at.dataframe]
     cells = {str(v) for f in frames for col in f.columns for v in f[col].tolist()}
     assert any("焼津市史" + PAYLOADS["template"] in c for c in cells), cells
-    # open the draft for the hostile site: the hints column shows the note with st.text
-    boxes = [s for s in at.selectbox if sid in [str(o) for o in s.options] or len(s.options) > 1]
-    assert boxes, [s.label for s in at.selectbox]
+    # open a draft for the hostile site: the hints column shows the note with st.text
+    at.selectbox(key="draft_site").set_value(sid).run()
+    at.checkbox(key="draft_check_title").uncheck()
+    at.button(key="draft_create").click().run()
+    _assert_app_shows_text(at)
+    assert any(t.endswith(": " + ALL) and t.startswith("Aki **x**[a](javascript") for t in _texts(at)), _texts(at)
+    assert "memo: " + ALL in _texts(at)
+    draft = at.text_area[0].value
+    assert "window.__pwned" not in draft and "a|b=c" not in draft  # the note is not in the draft
+    assert_no_injection(draft, {str(t.name).strip() for t in mwparserfromhell.parse(draft).filter_templates()
+                                if str(t.name).strip().startswith("Infobox")}
+                        | {"Coord", "DEFAULTSORT:", "Cite book", "Cite web"}, allowed_links={"Category:", "File:"})
 
 
 def test_no_unsafe_html_path_in_the_app():
