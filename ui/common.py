@@ -108,10 +108,14 @@ def set_role(event: Event, role: str | None) -> None:
 
 
 def _client_id() -> str:
+    """The throttling bucket's client. Only a real address string counts: anything else (no
+    request context; AppTest's stand-in object, whose text differs on every run) is one shared
+    bucket, so wrong guesses can never escape the count by looking new each time."""
     try:
-        return st.context.ip_address or ""
-    except Exception:  # older Streamlit or no request context (AppTest)
+        ip = st.context.ip_address
+    except Exception:  # older Streamlit or no request context
         return ""
+    return ip if isinstance(ip, str) else ""
 
 
 def join_form(event: Event, t) -> None:
@@ -182,6 +186,15 @@ def attribution(ctx: Context) -> None:
 
 def show_error(ctx: Context, exc: WikitownError) -> None:
     st.error(exc.message(ctx.lang))
+
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&")
+
+
+def md_escape(value) -> str:
+    """Text someone typed (a file name, a credit, a site name), made safe inside a message that
+    Streamlit renders as Markdown: every Markdown character is shown as itself."""
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(value))
 
 
 def plain_text(text: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 import streamlit.components.v1 as components
 
-from ui.common import Context, plain_text, show_error
+from ui.common import Context, md_escape, plain_text, show_error
 from wikitown import drafts, review
 from wikitown.errors import WikitownError
 from wikitown.sites import sites_frame
@@ -54,7 +54,7 @@ def editor(ctx: Context, draft: review.Draft) -> None:
     store = ctx.event.store
     check = st.session_state.pop("title_check", None)
     if check:
-        st.info(t(f"drafts.title_status.{check[0]}", title=check[1], reason=check[2]))
+        st.info(t(f"drafts.title_status.{check[0]}", title=md_escape(check[1]), reason=md_escape(check[2])))
     st.markdown(f"**{t('drafts.state_label')}:** {t('drafts.state.' + draft.state)}")
     current = review.get_revision(store, draft.current_revision_id)
     left, right = st.columns([3, 2])

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import drafts as drafts_ui
-from ui.common import Context, show_error
+from ui.common import Context, md_escape, show_error
 from wikitown import register
 from wikitown.citations import Source, render as render_citation
 from wikitown.errors import ServiceError, ServiceUnavailable, WikitownError
@@ -138,4 +138,4 @@ def _store(ctx: Context, source: Source, site_ids: list[str]) -> None:
     except WikitownError as exc:
         show_error(ctx, exc)
         return
-    st.success(ctx.t("librarian.sources.added", id=new_id, title=source.title))
+    st.success(ctx.t("librarian.sources.added", id=new_id, title=md_escape(source.title)))

@@ -12,7 +12,7 @@ import streamlit as st
 
 from ui import drafts, report
 
-from ui.common import Context
+from ui.common import Context, md_escape  # noqa: F401 - md_escape: ui.finds imports it from here
 from wikitown import access
 from wikitown.errors import TooManyAttempts, WikitownError
 from wikitown.finds import (LICENCE_LABELS, edit_find, get_participant, join_event, my_finds, nearest_sites,
@@ -21,13 +21,6 @@ from wikitown.geo import valid_coord
 from wikitown.report import participant_outcomes
 from wikitown.photos import read_photo
 
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&")
-
-
-def md_escape(value) -> str:
-    """Text someone typed (a file name, a credit, a site name), made safe inside a message that
-    Streamlit renders as Markdown: every Markdown character is shown as itself."""
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(value))
 
 
 def error_text(exc: WikitownError, lang: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui.common import Context, show_error
+from ui.common import Context, md_escape, show_error
 from wikitown.errors import WikitownError
 from wikitown.publish import make_plan, parse_wiki, run_apply, spec_text, wiki_specs
 from wikitown.publish.apply import journal
@@ -49,8 +49,9 @@ def _show_plan(ctx: Context, plan) -> None:
     for n in plan.notices:
         st.warning(n.message(ctx.lang))
     for a in plan.files:
-        label = ctx.t(f"publish.plan.file.{a.status if a.status != 'todo' else a.kind}", title=a.title,
-                      site=a.site_name, size=a.size, sha1=a.sha1)
+        # Expander labels render Markdown: the site's name (from open data) and the title built from it
+        label = ctx.t(f"publish.plan.file.{a.status if a.status != 'todo' else a.kind}", title=md_escape(a.title),
+                      site=md_escape(a.site_name), size=a.size, sha1=a.sha1)
         with st.expander(label, expanded=open_all):
             for n in a.notices:
                 st.warning(n.message(ctx.lang))
@@ -58,8 +59,8 @@ def _show_plan(ctx: Context, plan) -> None:
                 st.text(ctx.t("publish.plan.summary", summary=a.summary))
                 st.code(a.text, language=None, wrap_lines=True)
     for a in plan.pages:
-        label = ctx.t(f"publish.plan.page.{a.status if a.status != 'todo' else 'edit'}", title=a.title,
-                      site=a.site_name, base=a.base_revid or "-")
+        label = ctx.t(f"publish.plan.page.{a.status if a.status != 'todo' else 'edit'}", title=md_escape(a.title),
+                      site=md_escape(a.site_name), base=a.base_revid or "-")
         with st.expander(label, expanded=open_all):
             for n in a.notices:
                 st.warning(n.message(ctx.lang))

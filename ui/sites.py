@@ -8,7 +8,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from ui.common import Context
+from ui.common import Context, md_escape
 from wikitown.errors import WikitownError
 from wikitown.sites import sites_frame
 
@@ -84,13 +84,13 @@ def _progress_bar(ctx: Context):
 
 def _show_report(ctx: Context, report) -> None:
     for failure in report.failures:
-        st.error(ctx.t("sites.ui.failed", source=failure.label, error=failure.message(ctx.lang)))
+        st.error(ctx.t("sites.ui.failed", source=md_escape(failure.label), error=md_escape(failure.message(ctx.lang))))
     issues = [{ctx.t("sites.ui.col.source"): res.source, ctx.t("sites.ui.col.line"): i.line,
                ctx.t("sites.ui.col.reason"): i.reason, ctx.t("sites.ui.col.action"): ctx.t(f"sites.issue.{i.action}")}
               for res in report.results for i in res.issues]
     for res in report.results:
         if res.records or res.source.startswith("opendata:"):
-            st.success(ctx.t("sites.cli.source_done", source=res.source, count=len(res.records),
+            st.success(ctx.t("sites.cli.source_done", source=md_escape(res.source), count=len(res.records),
                              issues=len(res.issues), encoding=res.encoding or "-"))
     if issues:
         with st.expander(ctx.t("sites.ui.issues", count=len(issues))):

@@ -20,6 +20,7 @@ import io
 import logging
 import math
 import re
+import struct
 import unicodedata
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -395,19 +396,42 @@ class PreparedPhoto:
 def _clean_exif(src, *, keep_gps: bool) -> bytes:
     from PIL import ExifTags, Image
 
-    new = Image.Exif()
-    for tag in _KEEP_IFD0:
-        if tag in src:
-            new[tag] = src[tag]
-    new[0x0112] = 1  # orientation applied to the pixels
     sub = src.get_ifd(ExifTags.IFD.Exif)
     kept = {k: v for k, v in sub.items() if k in _KEEP_EXIF}
-    if kept:
-        new[ExifTags.IFD.Exif] = kept
-    gps = src.get_ifd(ExifTags.IFD.GPSInfo)
-    if keep_gps and gps:
-        new[ExifTags.IFD.GPSInfo] = dict(gps)
+    gps = dict(src.get_ifd(ExifTags.IFD.GPSInfo)) if keep_gps else {}
+    # Pillow cannot write back every value it read (a negative number in a RATIONAL tag, a
+    # string where a number belongs): then the odd part is left out, not the photo.
+    for with_exif, with_gps in ((True, True), (True, False), (False, False)):
+        new = Image.Exif()
+        for tag in _KEEP_IFD0:
+            if tag in src:
+                new[tag] = src[tag]
+        new[0x0112] = 1  # orientation applied to the pixels
+        if kept and with_exif:
+            new[ExifTags.IFD.Exif] = kept
+        if gps and with_gps:
+            new[ExifTags.IFD.GPSInfo] = gps
+        try:
+            return new.tobytes()
+        except (struct.error, ValueError, TypeError, OverflowError, KeyError) as exc:
+            log.debug("EXIF not writable as read (%r); leaving part of it out", exc)
+    new = Image.Exif()
+    new[0x0112] = 1
     return new.tobytes()
+
+
+# EXIF orientation -> the transpose that shows the photo upright (as Pillow's exif_transpose).
+_TRANSPOSE = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
+              7: "TRANSVERSE", 8: "ROTATE_90"}
+
+
+def _upright(im, orientation):
+    """The pixels turned by the EXIF orientation. Not ``ImageOps.exif_transpose``: that also
+    rewrites the image's EXIF and raises on values Pillow cannot write back."""
+    from PIL import Image
+
+    method = _TRANSPOSE.get(orientation or 1)
+    return im.transpose(getattr(Image.Transpose, method)) if method else im
 
 
 def _jpeg_segments(data: bytes):
@@ -476,7 +500,7 @@ def _lossless_jpeg(data: bytes, exif: bytes) -> bytes:
 def prepare_photo(data: bytes, name: str = "", *, max_bytes: int) -> PreparedPhoto:
     """Validate one upload and make its publish JPEG and thumbnail.
     Raises :class:`PhotoRejected` with the reason; never anything else for bad bytes."""
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     from wikitown.media import sha1_hex
 
@@ -510,7 +534,7 @@ def prepare_photo(data: bytes, name: str = "", *, max_bytes: int) -> PreparedPho
                     im.load()
                     if info.format in ("jpeg", "png", "webp"):
                         # HEIF containers carry rotation in their own boxes, which the decoder applies.
-                        im = ImageOps.exif_transpose(im)
+                        im = _upright(im, _orientation(exif.get(0x0112)))
                     thumb = _flatten(im)
                     pbuf = io.BytesIO()
                     icc = im.info.get("icc_profile")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -212,9 +213,21 @@ def team_label(team: int, t) -> str:
     return t("report.team_none") if team == NO_TEAM else t("report.team", n=team)
 
 
+# Every ASCII punctuation character CommonMark may read as markup; a backslash before one shows it as itself.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+_MD_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def markdown_text(value) -> str:
+    """Someone's text (a credit, a site name, a book title) as Markdown that shows exactly that
+    text on one line: no emphasis, links, images, HTML or table cells can be made from it."""
+    text = _MD_CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
 def to_markdown(report: Report, lang: str = "ja") -> str:
     t = translator(lang)
-    md = lambda s: str(s).replace("|", "\\|").replace("<", "&lt;")  # noqa: E731 - table cells are text
+    md = markdown_text
     out = [f"# {md(report.event_name)}", "", f"## {t('report.summary')}", ""]
     out += [f"| {t('report.figure')} | {t('report.total')} |", "|---|---|"]
     out += [f"| {t('report.f.' + f)} | {getattr(report.total, f)} |" for f in FIGURES]

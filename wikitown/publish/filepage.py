@@ -54,7 +54,10 @@ class FilePageInfo:
 
 
 def valid_username(name: str) -> bool:
-    return bool(name) and bool(_USERNAME_RE.fullmatch(name.strip())) and "~~~" not in name
+    # "__" would make a behaviour switch (__NOTOC__) inside [[User:...]]: MediaWiki reads those
+    # anywhere. No real user name holds one (titles collapse runs of underscores and spaces).
+    return bool(name) and bool(_USERNAME_RE.fullmatch(name.strip())) and "~~~" not in name \
+        and "__" not in name and "  " not in name
 
 
 def category_name(name: str) -> str:

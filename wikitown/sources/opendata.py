@@ -165,8 +165,13 @@ def parse_map(items: list[str] | None) -> dict[str, str]:
 def _number(text) -> float | None:
     if text is None:
         return None
-    if isinstance(text, (int, float)):
-        return float(text)
+    if isinstance(text, bool):  # JSON true/false is not a coordinate
+        raise ValueError("not a number")
+    if isinstance(text, int):
+        # JSON integers have no size limit; one too big for a float is a placeholder, like 1e309
+        return float(text) if abs(text) < 10**308 else (math.inf if text > 0 else -math.inf)
+    if isinstance(text, float):
+        return text
     text = nfkc(text).replace(",", "")
     if not text:
         return None
@@ -212,8 +217,12 @@ def check_coordinates(lat_raw, lon_raw, area=None) -> tuple[float | None, float 
     swapped = False
     if abs(lat) > 90 and abs(lon) <= 90:
         lat, lon, swapped = lon, lat, True
+        if abs(lon) > 180:  # 181, 1: not a swap, just impossible
+            return None, None, "missing", f"latitude {lon:g} is impossible"
     elif abs(lon) > 180:
         return None, None, "missing", f"longitude {lon:g} is impossible"
+    elif abs(lat) > 90:  # 91, 91: too big for a latitude either way round
+        return None, None, "missing", f"latitude {lat:g} is impossible"
     elif area is not None and not in_area(lat, lon, area) and in_area(lon, lat, area):
         lat, lon, swapped = lon, lat, True
     elif area is None and not _in_japan(lat, lon) and _in_japan(lon, lat):
@@ -336,6 +345,8 @@ def _geojson_rows(text: str) -> tuple[list[str], list]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON (line {exc.lineno})", key="sites.error.json", line=exc.lineno) from None
+    except (ValueError, RecursionError):  # an integer over 4300 digits; nesting deeper than Python's stack
+        raise InputError("not valid JSON", key="sites.error.json", line="?") from None
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
         raise InputError("not a GeoJSON FeatureCollection", key="sites.error.geojson")
@@ -363,18 +374,22 @@ def _geometry_point(geometry) -> tuple:
     if geometry.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
         return coords[0], coords[1]
     flat: list = []
-
-    def walk(c):
-        if isinstance(c, list) and len(c) >= 2 and all(isinstance(x, (int, float)) for x in c[:2]):
-            flat.append(c)
-        elif isinstance(c, list):
-            for x in c:
-                walk(x)
-
-    walk(coords)
+    stack = [coords]
+    while stack:  # not recursive: the nesting is the file's to choose
+        c = stack.pop()
+        if not isinstance(c, list):
+            continue
+        if len(c) >= 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in c[:2]):
+            flat.append((_number(c[0]), _number(c[1])))
+        else:
+            stack.extend(reversed(c))
     if not flat:
         return None, None
-    return sum(p[0] for p in flat) / len(flat), sum(p[1] for p in flat) / len(flat)
+    # math.fsum: no OverflowError on huge values (it gives inf, which is then a placeholder)
+    try:
+        return math.fsum(p[0] for p in flat) / len(flat), math.fsum(p[1] for p in flat) / len(flat)
+    except OverflowError:
+        return math.inf, math.inf
 
 
 def read_file(path, mapping: dict[str, str] | None = None, source: str | None = None,
