@@ -11,6 +11,7 @@ import streamlit as st
 from wikitown import access
 from wikitown.errors import TooManyAttempts, WikitownError
 from wikitown.events import DEMO_EVENT, Event, list_events, load_configured_opendata, open_event
+from wikitown.markdown import markdown_text
 from wikitown.i18n import LANGUAGES, normalise_lang, translator
 
 
@@ -188,13 +189,8 @@ def show_error(ctx: Context, exc: WikitownError) -> None:
     st.error(exc.message(ctx.lang))
 
 
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&")
-
-
-def md_escape(value) -> str:
-    """Text someone typed (a file name, a credit, a site name), made safe inside a message that
-    Streamlit renders as Markdown: every Markdown character is shown as itself."""
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(value))
+# Text someone typed inside a message Streamlit renders as Markdown.
+md_escape = markdown_text
 
 
 def plain_text(text: str) -> None:

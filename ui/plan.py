@@ -8,7 +8,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from ui.common import Context, show_error
+from ui.common import Context, md_escape, show_error
 from wikitown.errors import WikitownError
 from wikitown.geo import parse_latlon
 from wikitown.plan import (Plan, PlanSettings, event_sites, load_plan, move_site, optimise_team, plan_event,
@@ -16,12 +16,6 @@ from wikitown.plan import (Plan, PlanSettings, event_sites, load_plan, move_site
 from wikitown.sheets import DEFAULT_BASE_URL, join_url, plan_bundle, team_colour, zip_bundle
 
 BASE_URL_KEY = "plan.base_url"
-_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~:$")
-
-
-def _md_escape(text: str) -> str:
-    """A site name inside a Markdown message stays text (no links, emphasis or emoji codes)."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
 
 
 def _settings_form(ctx: Context, defaults: PlanSettings) -> PlanSettings | None:
@@ -139,7 +133,7 @@ def _edit(ctx: Context, plan: Plan) -> None:
             save_plan(store, new)
             seq = next(x.seq for x in new.route(int(team)).stops if x.site.id == site_id)
             name = next(x.site.name for x in new.route(int(team)).stops if x.site.id == site_id)
-            st.session_state["plan_flash"] = t("plan.ui.edit.moved", name=_md_escape(name), team=int(team),
+            st.session_state["plan_flash"] = t("plan.ui.edit.moved", name=md_escape(name), team=int(team),
                                                position=seq)
             st.rerun()
     with st.form("plan_optimise"):

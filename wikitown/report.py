@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 from wikitown.errors import WikitownError
 from wikitown.fsutil import atomic_write_bytes
 from wikitown.i18n import translator
+from wikitown.markdown import markdown_text
 from wikitown.store import (drafts, finds, media, participants, plan_assignments, publish_journal, sites,
                             source_sites, sources)
 from wikitown.wikitext import escape
@@ -213,16 +213,6 @@ def team_label(team: int, t) -> str:
     return t("report.team_none") if team == NO_TEAM else t("report.team", n=team)
 
 
-# Every ASCII punctuation character CommonMark may read as markup; a backslash before one shows it as itself.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
-_MD_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def markdown_text(value) -> str:
-    """Someone's text (a credit, a site name, a book title) as Markdown that shows exactly that
-    text on one line: no emphasis, links, images, HTML or table cells can be made from it."""
-    text = _MD_CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def to_markdown(report: Report, lang: str = "ja") -> str:
