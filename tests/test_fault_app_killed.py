@@ -95,7 +95,7 @@ def test_server_killed_mid_upload_then_restarted(start_app, tmp_path):
     def start_again():
         return start_app(events, home=server.home)
 
-    acked, before = asyncio.run(_scenario(server, start_again, event_dir, photos, points))
+    acked, before = ph.run_async(_scenario(server, start_again, event_dir, photos, points))
     after = ph.check_store(event_dir)
     _assert_whole(after)
     # after the restart: one fresh photo per phone, and nothing stored twice

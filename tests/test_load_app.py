@@ -8,7 +8,6 @@ full run is ``python3 bench/bench_load_app.py`` (figures in docs/load.md). Set
 WIKITOWN_LOAD_PHONES / _PHOTOS / _BATCH to run other sizes here. Correctness only: timing is
 printed and written to test-artifacts/load-app.json, never asserted.
 """
-import asyncio
 import json
 import os
 from collections import Counter
@@ -34,7 +33,7 @@ def test_phones_upload_at_once_every_photo_stored_once(start_app, tmp_path, arti
     photos = ph.make_photos(points, PHONES, PHOTOS, per_site=BATCH)
     server = start_app(tmp_path / "events")
 
-    run = asyncio.run(ph.run_load(server, photos, BATCH, points))
+    run = ph.run_async(ph.run_load(server, photos, BATCH, points))
     rss = ph.peak_rss_mb(server.process.pid)
     server.stop()
 

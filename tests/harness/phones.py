@@ -412,3 +412,27 @@ async def run_load(url: str, photos: list[list[tuple[str, bytes, str]]], batch: 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def run_async(coro):
+    """Run ``coro`` to completion in a fresh thread with its own event loop.
+
+    The sync Playwright fixtures keep an event loop running in the main thread for the whole
+    session, and asyncio.run() refuses to start inside it."""
+    import asyncio
+    import threading
+
+    box: dict = {}
+
+    def target():
+        try:
+            box["result"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="async-phones")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
