@@ -193,7 +193,7 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
     _open(sources)  # the rerun after the upload may draw the panel afresh, closed
     org.get_by_role("button", name="ファイルを取り込む").click()
     wait_for_app(org)
-    org.get_by_text(re.compile(r"bunkazai_ichiran\.csv: 8 件.*Shift_JIS|cp932", re.I)).first.wait_for()
+    org.get_by_text(re.compile(r"bunkazai_ichiran\.csv: 8 件、報告 0 行（文字コード (shift_jis|cp932)）", re.I)).first.wait_for()
     _open(sources)
     org.get_by_role("button", name="情報源に問い合わせて記事を確認する").click()
     wait_for_app(org, timeout=90_000)
@@ -290,6 +290,9 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
     lib.keyboard.press("Escape")
     lib.get_by_role("button", name="登録する").click()
     wait_for_app(lib)
+    # The citation the app shows for the book is what goes into the article.
+    citation = lib.get_by_test_id("stCode").first.inner_text().strip()
+    assert citation.startswith("{{Cite book") and BOOK_TITLE in citation and ISBN in citation, citation
     shot(lib, "journey-07-librarian-book", tall=True)
     from wikitown.register import list_sources
 
@@ -302,7 +305,7 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
     lib.get_by_role("button", name="下書きを作る").click()
     wait_for_app(lib)
     text = (f"'''{toride}'''（とうめとりでのあと）は、静岡県焼津市浜当目にある砦の跡。"
-            f"虚空蔵山の登り口に案内板がある。<ref>焼津市教育委員会『焼津の文化財』</ref>\n\n"
+            f"虚空蔵山の登り口に案内板がある。<ref>{citation}</ref>\n\n"
             "== 脚注 ==\n<references />\n")
     area = lib.get_by_role("textbox", name="ウィキテキスト")
     area.fill(text)
@@ -354,7 +357,10 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
     on_wiki_files = [f for f in files if not pages[f].get("missing")]
     on_wiki_pages = [p for p in local.pages if not pages[p].get("missing")]
     assert len(on_wiki_files) == len(finds) and on_wiki_pages == local.pages and len(local.pages) == 1
-    assert toride in on_wiki_pages[0] and "虚空蔵山の登り口に案内板がある" in mediawiki.page_text(on_wiki_pages[0])
+    published = mediawiki.page_text(on_wiki_pages[0])
+    assert toride in on_wiki_pages[0] and "虚空蔵山の登り口に案内板がある" in published and ISBN in published
+    assert [(s["title"], s["isbn"], s["sites"]) for s in local.sources_used] == [(BOOK_TITLE, ISBN, [toride])]
+    assert org.get_by_text(BOOK_TITLE, exact=False).count() >= 1 and org.get_by_text("焼津 花子").count() >= 1
     kb = round(sum(pages[f]["imageinfo"][0]["size"] for f in on_wiki_files) / 1024)
     allimages = mediawiki.api({"action": "query", "list": "allimages", "aiprefix": toride, "formatversion": "2"})
     assert [i["title"] for i in allimages["query"]["allimages"]] == [f for f in on_wiki_files if toride in f]
