@@ -60,3 +60,32 @@ def test_roles_reach_only_their_pages():
     assert not access.can_open("librarian", "organizer")
     assert access.can_open("organizer", "librarian")
     assert not access.can_open(None, "participant")
+
+
+def test_staff_choose_the_event_before_signing_in(tmp_path, monkeypatch):
+    """With two events, the sign-in form offers the event picker: a librarian of the second event
+    can sign in with its passphrase (which opens no other event)."""
+    from streamlit.testing.v1 import AppTest
+
+    from wikitown import access as acc
+    from wikitown.events import create_event
+    from wikitown.paths import PROJECT_ROOT
+
+    events = tmp_path / "events"
+    monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
+    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
+    for slug in ("a-town", "b-town"):
+        ev = create_event(events / slug, name=slug, lat=34.86, lon=138.32, radius_km=3)
+        acc.set_passphrase(ev.dir, "librarian", f"{slug}-librarian-phrase")
+        ev.close()
+    at = AppTest.from_file(str(PROJECT_ROOT / "app_pages" / "librarian.py"), default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox[0].value == "a-town", list(at.main)
+    at.selectbox[0].select("b-town").run()
+    at.text_input[0].input("b-town-librarian-phrase")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["roles"] == {str(events / "b-town"): "librarian"}
+    assert at.header[0].value == "b-town"

@@ -102,3 +102,23 @@ def test_walk_targets_are_saved(demo_env):
         chosen = set(conn.execute(sa.select(sites.c.id).where(sites.c.selected.is_(True))).scalars())
     assert chosen == set(frame["id"][:2])
     event.close()
+
+
+def test_select_all_shown_sites(demo_env):
+    """With a filter set, one button makes every shown site a walk target (and no other)."""
+    import sqlalchemy as sa
+
+    from wikitown.events import open_event
+    from wikitown.store import sites
+
+    at = organizer()
+    _by_key(at.multiselect, "sites_f_level").select("national").run()
+    shown = set(at.dataframe[0].value["Name"])
+    _by_key(at.button, "sites_select_shown").click().run()
+    assert not at.exception
+    assert any("changes saved" in s.value for s in at.success)
+    event = open_event(demo_env)
+    with event.store.read() as conn:
+        chosen = set(conn.execute(sa.select(sites.c.name).where(sites.c.selected.is_(True))).scalars())
+    event.close()
+    assert chosen == shown and 0 < len(chosen) < 158

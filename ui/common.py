@@ -140,6 +140,8 @@ def join_form(event: Event, t) -> None:
 
 def login_form(event: Event, role: str, t) -> None:
     role_name = t(f"app.role.{role}")
+    # Staff of a second event choose it before signing in (its passphrase fits no other event).
+    event_picker(t)
     st.subheader(t("app.login.title", role=role_name))
     if not access.has_passphrase(event.dir, role):
         st.warning(t("app.login.not_set", path=event.dir, role=role))

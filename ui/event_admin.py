@@ -62,6 +62,9 @@ def render(ctx: Context) -> None:
 
 
 def created_notice(ctx: Context) -> None:
+    # Always one element here, so what follows keeps its place when the notice goes on the next run
+    # (else the sources panel was drawn afresh: closed, and a file just dropped into it lost).
+    box = st.container()
     code = st.session_state.pop("event_created", None)
     if code:
-        st.success(ctx.t("event.ui.created", name=ctx.event.config.name, code=code))
+        box.success(ctx.t("event.ui.created", name=ctx.event.config.name, code=code))

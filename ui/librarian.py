@@ -31,6 +31,9 @@ def _site_options(ctx: Context) -> dict[str, str]:
 def sources_tab(ctx: Context) -> None:
     t = ctx.t
     st.subheader(t("librarian.sources.title"))
+    flash = st.session_state.pop("sources_flash", None)
+    if flash:
+        st.success(flash)
     sites = _site_options(ctx)
     items = register.list_sources(ctx.event.store)
     if items:
@@ -138,4 +141,6 @@ def _store(ctx: Context, source: Source, site_ids: list[str]) -> None:
     except WikitownError as exc:
         show_error(ctx, exc)
         return
-    st.success(ctx.t("librarian.sources.added", id=new_id, title=md_escape(source.title)))
+    # Run again so the list above (and the citation to copy) shows the new source at once.
+    st.session_state["sources_flash"] = ctx.t("librarian.sources.added", id=new_id, title=md_escape(source.title))
+    st.rerun()

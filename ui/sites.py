@@ -206,9 +206,19 @@ def render(ctx: Context) -> None:
     view.insert(1, ctx.t("sites.ui.col.priority"), shown["priority"].to_numpy())
     edited = st.data_editor(view, hide_index=True, width="stretch", key="sites_table",
                             disabled=[c for c in view.columns if c != ctx.t("sites.ui.col.selected")])
-    if st.button(ctx.t("sites.ui.save_selection"), key="sites_save_selection"):
+    b1, b2 = st.columns(2)
+    if b1.button(ctx.t("sites.ui.save_selection"), key="sites_save_selection"):
         changed = _save_selection(ctx, shown.reset_index(drop=True),
                                   pd.DataFrame({"selected": edited[ctx.t("sites.ui.col.selected")].to_numpy()}))
         st.success(ctx.t("sites.ui.selection_saved", count=changed))
+    # With the filters set (e.g. "no article"), every site shown becomes a walk target in one click.
+    if b2.button(ctx.t("sites.ui.select_shown", count=len(shown)), key="sites_select_shown", disabled=shown.empty):
+        changed = _save_selection(ctx, shown.reset_index(drop=True), pd.DataFrame({"selected": [True] * len(shown)}))
+        st.session_state.pop("sites_table", None)
+        st.session_state["sites_flash"] = ctx.t("sites.ui.selection_saved", count=changed)
+        st.rerun()
+    flash = st.session_state.pop("sites_flash", None)
+    if flash:
+        st.success(flash)
     _merge_panel(ctx, frame)
     _exports(ctx, shown)
