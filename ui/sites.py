@@ -90,8 +90,10 @@ def _show_report(ctx: Context, report) -> None:
               for res in report.results for i in res.issues]
     for res in report.results:
         if res.records or res.source.startswith("opendata:"):
-            st.success(ctx.t("sites.cli.source_done", source=md_escape(res.source), count=len(res.records),
-                             issues=len(res.issues), encoding=res.encoding or "-"))
+            # Files say how they were read (their encoding); services have none to say.
+            st.success(ctx.t("sites.cli.source_done" if res.encoding else "sites.cli.service_done",
+                             source=md_escape(res.source), count=len(res.records), issues=len(res.issues),
+                             encoding=res.encoding))
     if issues:
         with st.expander(ctx.t("sites.ui.issues", count=len(issues))):
             st.dataframe(pd.DataFrame(issues), hide_index=True, width="stretch")

@@ -82,8 +82,8 @@ def _report(report, lang: str) -> None:
             print(t("sites.cli.issue", lang, source=res.source, line=issue.line, reason=issue.reason,
                     action=t(f"sites.issue.{issue.action}", lang)), file=sys.stderr)
         if res.source.startswith("opendata:") or res.records:
-            print(t("sites.cli.source_done", lang, source=res.source, count=len(res.records),
-                    issues=len(res.issues), encoding=res.encoding or "-"))
+            print(t("sites.cli.source_done" if res.encoding else "sites.cli.service_done", lang,
+                    source=res.source, count=len(res.records), issues=len(res.issues), encoding=res.encoding))
     for failure in report.failures:
         print(t("sites.cli.failed", lang, source=failure.label, error=failure.message(lang)), file=sys.stderr)
 
