@@ -23,6 +23,7 @@ from wikitown.finds import join_event, list_finds, submit_find
 from wikitown.i18n import t
 from wikitown.paths import PROJECT_ROOT
 from wikitown.store import kv
+from tests.harness.apptest import click
 
 SIZE_MB = 16
 # 常楽寺 (a demo site): photos taken here match it
@@ -158,12 +159,6 @@ def _texts(at, kind):
     return [str(e.value) for e in getattr(at, kind)]
 
 
-def _click(at, label):
-    for b in at.button:
-        if b.label == label:
-            b.click()
-            return at.run()
-    raise AssertionError(f"no button {label!r}: {[b.label for b in at.button]}")
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -176,21 +171,21 @@ def test_page_says_disk_full_then_sends_the_same_photo(small_disk, demo_on_disk,
     at.switch_page(PAGE).run()
     at.text_input[0].input("Disk Tester")
     at.checkbox(key="participant_agree").check()
-    _click(at, "はじめる" if lang == "ja" else "Start")
+    click(at, "はじめる" if lang == "ja" else "Start")
     at.file_uploader(key="participant_files_0").set_value([("full.jpg", _photo(4), "image/jpeg")])
     at.run()
     send = "送信" if lang == "ja" else "Send"
     assert any(b.label == send for b in at.button), [b.label for b in at.button]
 
     small_disk.fill(leave=32 * 1024)
-    _click(at, send)
+    click(at, send)
     assert not at.exception
     assert t("error.disk_full", lang) in _texts(at, "error")
     check = _whole(demo_on_disk)
     assert check.finds == 0
 
     small_disk.free()
-    _click(at, send)  # the photo is still chosen: the same upload, once there is room
+    click(at, send)  # the photo is still chosen: the same upload, once there is room
     assert not at.exception
     assert t("finds.file.accepted", lang, name="full\\.jpg") in _texts(at, "success")  # name Markdown-escaped
     check = _whole(demo_on_disk)

@@ -4,7 +4,7 @@ and the organizer's queue tab."""
 
 from streamlit.testing.v1 import AppTest
 
-from tests.harness.apptest import texts
+from tests.harness.apptest import click, texts
 
 from tests.harness.requirements import shared_data
 from ui.participant import GEO_KEY, PID_KEY
@@ -31,7 +31,7 @@ def _consent(at, name="山田 太郎", licence="cc-by-sa-4.0", agree=True):
     at.radio(key="participant_licence").set_value(licence)
     if agree:
         at.checkbox(key="participant_agree").check()
-    return _click(at, "はじめる" if at.session_state["lang"] == "ja" else "Start")
+    return click(at, "はじめる" if at.session_state["lang"] == "ja" else "Start")
 
 
 def _fresh(lang="ja"):
@@ -94,7 +94,7 @@ def test_upload_with_exif_is_matched_and_listed(demo_env):
     at.text_area(key="participant_note_0").input("<script>alert(1)</script> **太字** [[リンク]]")
     at.checkbox(key="participant_field_0_signboard").check()
     at.selectbox(key="participant_field_0_access").set_value("段差あり")
-    _click(at, "送信")
+    click(at, "送信")
     assert not at.exception
     text = texts(at)
     # File names are the sender's text: escaped inside the (Markdown) alert, shown as typed.
@@ -121,7 +121,7 @@ def test_photo_without_gps_uses_browser_location(demo_env):
     at.run()
     assert "Location: from your phone (accurate to about 12 m)." in texts(at)
     assert "護信寺・弁天宮(光心寺跡)" in texts(at)
-    _click(at, "Send")
+    click(at, "Send")
     rows = list_finds(open_event(demo_env))
     assert rows[0]["location_source"] == "browser" and rows[0]["accuracy_m"] == 12
     assert rows[0]["site_name"] == "護信寺・弁天宮(光心寺跡)"
@@ -141,7 +141,7 @@ def test_no_location_lets_participant_pick_the_site(demo_env):
     with event.store.read() as conn:
         site_id = conn.execute(sa.select(sites.c.id).where(sites.c.name == "常楽寺")).scalar_one()
     at.selectbox(key="participant_site_0").set_value(site_id)
-    _click(at, "Send")
+    click(at, "Send")
     row = list_finds(event)[0]
     assert row["site_id"] == site_id and row["location_source"] == "site" and row["match_status"] == "assigned"
 
@@ -189,12 +189,6 @@ def test_organizer_assigns_a_queued_find(demo_env):
 # --------------------------------------------------------------------------------------------
 
 
-def _click(at, label):
-    for b in at.button:
-        if b.label == label:
-            b.click()
-            return at.run()
-    raise AssertionError(f"no button {label!r}: {[b.label for b in at.button]}")
 
 
 def _set_uploads(at, files):
@@ -215,7 +209,7 @@ def test_camera_photo_and_hostile_name(demo_env):
         ("camera.jpg", jpeg(seed=77, lat=34.894452, lon=138.322446), "image/jpeg"))
     at.run()
     assert "Location: from the photo's GPS." in texts(at)
-    _click(at, "Send")
+    click(at, "Send")
     assert not at.exception
     row = list_finds(open_event(demo_env))[0]
     assert row["site_name"] == "常楽寺" and row["location_source"] == "exif"
@@ -236,7 +230,7 @@ def test_my_finds_show_what_they_became(demo_env):
     at.session_state[GEO_KEY] = {"lat": GOSHINJI[0], "lon": GOSHINJI[1], "accuracy": 5}
     _set_uploads(at, [("a.jpg", buf.getvalue(), "image/jpeg")])
     at.run()
-    _click(at, "送信")
+    click(at, "送信")
     event = open_event(demo_env)
     find = list_finds(event)[0]
     with event.store.write() as conn:
@@ -261,15 +255,15 @@ def test_a_send_that_stores_nothing_clears_the_files(demo_env):
     at.session_state[GEO_KEY] = {"lat": GOSHINJI[0], "lon": GOSHINJI[1], "accuracy": 5}
     _set_uploads(at, [("a.jpg", first, "image/jpeg")])
     at.run()
-    _click(at, "送信")
+    click(at, "送信")
     at.file_uploader(key="participant_files_1").set_value([("a.jpg", first, "image/jpeg")])
     at.run()
-    _click(at, "送信")
+    click(at, "送信")
     assert "a\\.jpg: この写真はすでに送られているので、1枚として保存しています。" in texts(at)
     assert at.session_state["participant_upload_round"] == 2
     at.file_uploader(key="participant_files_2").set_value([("b.jpg", second, "image/jpeg")])
     at.run()
-    _click(at, "送信")
+    click(at, "送信")
     event = open_event(demo_env)
     rows = list_finds(event)
     assert len(rows) == 2

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,16 @@ from wikitown.errors import DiskFull, StoreError
 
 STORE_FILE = "store.sqlite"
 METADATA = sa.MetaData()
+# One lock per database within a process: the app serves every phone from one process, and
+# queueing writers here is first come, first served, where SQLite's busy handler makes waiting
+# writers sleep in growing steps (up to 100 ms) and lets late ones overtake: long tail latency.
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(url: str):
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(url, threading.RLock())
 
 
 def now() -> str:
@@ -263,6 +274,17 @@ def register_migrations(component: str, steps: list[Callable[[sa.Connection], No
     MIGRATIONS[component] = steps
 
 
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+_NO_LOCK = _NoLock()
+
+
 def store_url(event_dir: Path, configured: str = "") -> str:
     url = os.environ.get("WIKITOWN_STORE_URL") or configured
     return url or f"sqlite:///{Path(event_dir).resolve() / STORE_FILE}"
@@ -278,6 +300,7 @@ class Store:
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         self.engine = sa.create_engine(url, **kwargs)
+        self._lock = _write_lock(url) if self.is_sqlite else None
         if self.is_sqlite:
             self._setup_sqlite()
         self.migrate()
@@ -301,7 +324,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
         """One atomic transaction: everything in it is stored, or nothing is."""
-        with self.engine.connect() as conn:
+        with self._lock or _NO_LOCK, self.engine.connect() as conn:
             conn.info["immediate"] = True
             try:
                 with conn.begin():

@@ -11,3 +11,12 @@ def texts(at, kinds=TEXT_KINDS) -> str:
     for kind in kinds:
         out += [str(e.value) for e in getattr(at, kind)]
     return "\n".join(out)
+
+
+def click(at, label):
+    """Press the button labelled ``label`` and run the script again."""
+    for b in at.button:
+        if b.label == label:
+            b.click()
+            return at.run()
+    raise AssertionError(f"no button {label!r}: {[b.label for b in at.button]}")

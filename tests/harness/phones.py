@@ -26,11 +26,11 @@ import re
 import shutil
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 from . import PROJECT_ROOT
 from .app import CHROMIUM_ARGS, PHONE
+from tests.photo_samples import _dms
 
 DEMO = "demo-yaizu"
 DEMO_CODE = "YAIZU-DEMO"
@@ -78,13 +78,6 @@ def site_points(event_dir: Path, limit: int = 40) -> list[tuple[str, float, floa
                                     for o in rows)]
     return [(r["id"], r["lat"], r["lon"]) for r in alone[:limit]]
 
-
-def _dms(value: float):
-    value = abs(value)
-    deg = int(value)
-    minutes = int((value - deg) * 60)
-    seconds = Fraction(round(((value - deg) * 60 - minutes) * 60 * 10000), 10000)
-    return (Fraction(deg), Fraction(minutes), seconds)
 
 
 def gps_jpeg(lat: float, lon: float, seed: int, size=(960, 720), quality: int = 88) -> bytes:
