@@ -147,10 +147,22 @@ def classify(exc: BaseException) -> tuple[str, str]:
         if code in ("articleexists", "fileexists-no-change", "exists"):
             return "exists", detail
         return code or "apierror", detail
+    if isinstance(exc, ex.ApiTimeoutError) and _gave_up_on_rate_limit(exc):
+        return "ratelimited", f"the wiki's rate limit; pywikibot stopped waiting for it ({detail})"
     if isinstance(exc, (ex.ServerError, ex.ApiTimeoutError, requests.RequestException, ConnectionError,
                         OSError, TimeoutError)) or "Maximum retries" in str(exc):
         return "connection", detail
     return "error", detail
+
+
+def _gave_up_on_rate_limit(exc: BaseException) -> bool:
+    """pywikibot answers a ``ratelimited`` refusal itself: it waits and tries again, and when its
+    retries run out it raises ``ApiTimeoutError('Maximum retries attempted ...')`` from
+    ``Request._ratelimited``, without the code. Read as a lost connection it would be wrong, and
+    a few of them in a row would stop the batch as if the wiki were gone."""
+    import traceback
+
+    return any(frame.f_code.co_name == "_ratelimited" for frame, _ in traceback.walk_tb(exc.__traceback__))
 
 
 # --------------------------------------------------------------------------------------------
