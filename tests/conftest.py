@@ -188,13 +188,22 @@ def pywikibot_dir(mediawiki) -> Path:
 @pytest.fixture
 def fresh_mediawiki(mediawiki_template, tmp_path):
     """Factory for a private wiki copy on its own port (pywikibot's config does not point at
-    it: use its api()/create_page() or pywikibot.Site(url=wiki.api_url, ...) with care)."""
+    it: use its api()/create_page() or pywikibot.Site(url=wiki.api_url, ...) with care).
+
+    ``make(settings="", update=False)``: ``settings`` is PHP appended to this copy's
+    LocalSettings.php before it starts (e.g. mw.ABUSEFILTER_SETTINGS,
+    mw.rate_limit_settings(...)); ``update=True`` then runs maintenance/update.php --quick, for
+    extensions that bring database tables (AbuseFilter)."""
     started: list[tuple[mw.TestWiki, object]] = []
 
-    def make() -> mw.TestWiki:
+    def make(settings: str = "", update: bool = False) -> mw.TestWiki:
         port, reservation = mw.reserve_port()
         wiki = _new_wiki(mediawiki_template, tmp_path / f"wiki-{len(started)}", port)
         started.append((wiki, reservation))
+        if settings:
+            wiki.append_settings(settings)
+        if update:
+            wiki.maintenance("update.php", "--quick")
         wiki.start()
         return wiki
 

@@ -18,6 +18,7 @@ import os
 import secrets
 import signal
 import socket
+import sqlite3
 import string
 import subprocess
 import time
@@ -38,6 +39,7 @@ BOT_APP = "wikitown"
 BOT_GRANTS = "basic,highvolume,editpage,createeditmovepage,uploadfile,uploadeditmovefile"
 ADMIN_USER = "Admin"
 OTHER_USER = "Someone"
+DB_NAME = "wikitest"  # SQLite file: DIR/data/wikitest.sqlite
 
 # Entries of /usr/share/mediawiki that must not be symlinked into the web root.
 _SKIP_IN_HTDOCS = {"LocalSettings.php", "images", "cache", "config", "extensions"}
@@ -81,6 +83,26 @@ $wgNamespacesWithSubpages[NS_DRAFT] = true;
 # Disambiguator stand-in: __DISAMBIG__ -> page property "disambiguation" (as the extension does).
 $wgExtensionMessagesFiles['HarnessDisambigMagic'] = __DIR__ . '/HarnessDisambig.magic.php';
 $wgHooks['GetDoubleUnderscoreIDs'][] = static function ( &$ids ) { $ids[] = 'disambiguation'; };
+"""
+
+# Extra LocalSettings for a private wiki (``fresh_mediawiki(settings=..., update=True)``).
+# AbuseFilter needs its tables: pass update=True (maintenance/update.php, about 2 s). Filters are
+# then added with TestWiki.add_abuse_filter (rows in the wiki's own SQLite database).
+ABUSEFILTER_SETTINGS = f"""
+wfLoadExtension( 'AbuseFilter', '{MW_EXT / "AbuseFilter" / "extension.json"}' );
+"""
+
+
+def rate_limit_settings(action: str, hits: int, seconds: int) -> str:
+    """LocalSettings text: every logged-in account (bots included) may do ``action`` (``edit``,
+    ``upload`` ...) at most ``hits`` times per ``seconds``. The template grants 'noratelimit' to
+    all users; this takes it away again. MediaWiki counts hits in the main object cache, which the
+    installer leaves at CACHE_NONE (no limit would ever be reached): use the database."""
+    return f"""
+$wgMainCacheType = CACHE_DB;
+$wgGroupPermissions['user']['noratelimit'] = false;
+$wgGroupPermissions['bot']['noratelimit'] = false;
+$wgRateLimits['{action}'] = [ 'user' => [ {int(hits)}, {int(seconds)} ] ];
 """
 
 
@@ -191,7 +213,7 @@ def build_template(wiki_dir: Path, creds: WikiSecrets) -> Path:
     log = wiki_dir / "build.log"
     conf = wiki_dir / "LocalSettings.php"
     _run_php([str(MW_ROOT / "maintenance/install.php"), "--quiet", "--dbtype", "sqlite",
-              "--dbpath", str(wiki_dir / "data"), "--dbname", "wikitest",
+              "--dbpath", str(wiki_dir / "data"), "--dbname", DB_NAME,
               "--confpath", str(wiki_dir), "--server", "http://127.0.0.1", "--scriptpath", "",
               "--lang", "en", "--skins", "Vector", "--pass", creds.admin_password,
               "Test Wiki", ADMIN_USER], conf, log)
@@ -439,6 +461,42 @@ class TestWiki:
         if page.get("missing"):
             return None
         return page["revisions"][0]["slots"]["main"]["content"]
+
+    # -- configuration -----------------------------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        return self.dir / "data" / f"{DB_NAME}.sqlite"
+
+    def append_settings(self, text: str) -> None:
+        """Append PHP to LocalSettings.php (each request reads it: no restart needed)."""
+        with open(self.config_file, "a") as out:
+            out.write("\n# ---- added by a test ----\n" + text.strip("\n") + "\n")
+
+    def maintenance(self, script: str, *args: str) -> None:
+        """Run ``maintenance/<script>`` against this wiki (output in DIR/maintenance.log)."""
+        _run_php([str(MW_ROOT / "maintenance" / script), *args], self.config_file,
+                 self.dir / "maintenance.log")
+
+    def add_abuse_filter(self, rules: str, description: str = "test filter",
+                         actions: tuple[str, ...] = ("disallow",)) -> int:
+        """An enabled AbuseFilter filter (needs ABUSEFILTER_SETTINGS and update.php), written
+        straight into the wiki's database as Special:AbuseFilter would save it. ``rules`` is
+        AbuseFilter's rule language, e.g. ``action == "edit" & added_lines contains "X"``.
+        Local filters are read from the database on every edit: it applies at once."""
+        with contextlib.closing(sqlite3.connect(self.db_path, timeout=10)) as db, db:
+            admin_id = db.execute("SELECT user_id FROM user WHERE user_name = ?",
+                                  (self.admin_user,)).fetchone()[0]
+            cur = db.execute(
+                "INSERT INTO abuse_filter (af_pattern, af_user, af_user_text, af_timestamp,"
+                " af_enabled, af_comments, af_public_comments, af_actions, af_group)"
+                " VALUES (?, ?, ?, ?, 1, '', ?, ?, 'default')",
+                (rules, admin_id, self.admin_user, time.strftime("%Y%m%d%H%M%S", time.gmtime()),
+                 description, ",".join(actions)))
+            filter_id = cur.lastrowid
+            db.executemany("INSERT INTO abuse_filter_action (afa_filter, afa_consequence,"
+                           " afa_parameters) VALUES (?, ?, '')",
+                           [(filter_id, a) for a in actions])
+        return filter_id
 
 
 # --------------------------------------------------------------------------------------------
