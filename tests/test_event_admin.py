@@ -2,14 +2,11 @@
 
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from tests.harness.apptest import signed_in
 from wikitown import access
-from wikitown.access import DEMO_PASSPHRASES
 from wikitown.config import load_config
-from wikitown.paths import PROJECT_ROOT
 
-APP = str(PROJECT_ROOT / "app.py")
 
 
 @pytest.fixture
@@ -18,11 +15,7 @@ def events(demo_env):
 
 
 def _organizer():
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("app_pages/organizer.py").run()
-    at.text_input[0].input(DEMO_PASSPHRASES["organizer"])
-    at.button[0].click()
-    return at.run()
+    return signed_in("organizer", "ja", timeout=60)
 
 
 def _fill(at, **values):

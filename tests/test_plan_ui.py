@@ -4,26 +4,16 @@ from __future__ import annotations
 
 
 import sqlalchemy as sa
-from streamlit.testing.v1 import AppTest
 
-from tests.harness.apptest import texts
+from tests.harness.apptest import signed_in, texts
 
-from wikitown.access import DEMO_PASSPHRASES
 from wikitown.events import open_event
-from wikitown.paths import PROJECT_ROOT
 from wikitown.store import checklist_state, plan_assignments
 
-APP = str(PROJECT_ROOT / "app.py")
 
 
 def organizer(lang="ja"):
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["lang"] = lang
-    at.run()
-    at.switch_page("app_pages/organizer.py").run()
-    at.text_input[0].input(DEMO_PASSPHRASES["organizer"])
-    at.button[0].click()
-    at.run()
+    at = signed_in("organizer", lang)
     assert not at.exception
     return at
 

@@ -5,20 +5,12 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from wikitown.access import DEMO_PASSPHRASES
-from wikitown.paths import PROJECT_ROOT
+from tests.harness.apptest import signed_in
 
-APP = str(PROJECT_ROOT / "app.py")
 
 
 def organizer(lang="en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lang"] = lang
-    at.run()
-    at.switch_page("app_pages/organizer.py").run()
-    at.text_input[0].input(DEMO_PASSPHRASES["organizer"])
-    at.button[0].click()
-    return at.run()
+    return signed_in("organizer", lang, timeout=60)
 
 
 def _by_key(items, key):

@@ -20,3 +20,19 @@ def click(at, label):
             b.click()
             return at.run()
     raise AssertionError(f"no button {label!r}: {[b.label for b in at.button]}")
+
+
+def signed_in(role: str = "organizer", lang: str = "ja", timeout: float = 90):
+    """The app (project app.py) on ``role``'s page of the demo event, signed in with its demo passphrase."""
+    from streamlit.testing.v1 import AppTest
+
+    from wikitown.access import DEMO_PASSPHRASES
+    from wikitown.paths import PROJECT_ROOT
+
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=timeout)
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page(f"app_pages/{role}.py").run()
+    at.text_input[0].input(DEMO_PASSPHRASES[role])
+    at.button[0].click()
+    return at.run()
