@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wikitown.article_status import check_sites  # noqa: E402
-from wikitown.http import HttpClient  # noqa: E402
-from wikitown.mwapi import MediaWikiAPI  # noqa: E402
+from wikitown.gaps.article_status import check_sites  # noqa: E402
+from wikitown.net.http import HttpClient  # noqa: E402
+from wikitown.net.mwapi import MediaWikiAPI  # noqa: E402
 
 
 def start_wiki(tmp: Path):

@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wikitown import register  # noqa: E402
-from wikitown.checks import check_wikitext  # noqa: E402
-from wikitown.citations import Source  # noqa: E402
-from wikitown.drafts import build_drafts, load_sites  # noqa: E402
-from wikitown.sites import upsert_sites  # noqa: E402
-from wikitown.store import Store  # noqa: E402
+from wikitown.drafts import register  # noqa: E402
+from wikitown.drafts.checks import check_wikitext  # noqa: E402
+from wikitown.drafts.citations import Source  # noqa: E402
+from wikitown.drafts.builder import build_drafts, load_sites  # noqa: E402
+from wikitown.store.sites import upsert_sites  # noqa: E402
+from wikitown.store.db import Store  # noqa: E402
 
 NAMES = ["常楽寺", "焼津神社", "仁王門", "木造聖観音立像", "法華寺", "弁天宮", "石仏群", "大崩海岸", "光心院", "八幡社"]
 

@@ -2,7 +2,7 @@
 
     python bench/bench_ingest.py [--photos 40] [--mb 5]
 
-Each photo goes through wikitown.finds.submit_find (the path uploads and bulk imports
+Each photo goes through wikitown.finds.capture.submit_find (the path uploads and bulk imports
 take) into a fresh event on disk; prints photos per second and MB per second.
 """
 
@@ -27,9 +27,9 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         os.environ["WIKITOWN_HOME"] = str(Path(tmp) / "home")
-        from wikitown.events import create_event
-        from wikitown.finds import join_event, submit_find
-        from wikitown.sites import upsert_sites
+        from wikitown.store.events import create_event
+        from wikitown.finds.capture import join_event, submit_find
+        from wikitown.store.sites import upsert_sites
 
         event = create_event(Path(tmp) / "ev", name="bench", lat=34.89, lon=138.32, radius_km=5, code="BENCH")
         upsert_sites(event.store, [{"id": "temple", "name": "常楽寺", "lat": 34.894452, "lon": 138.322446}])

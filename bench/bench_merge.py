@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wikitown.merge import merge_records  # noqa: E402
+from wikitown.gaps.merge import merge_records  # noqa: E402
 from wikitown.sources.base import SiteRecord  # noqa: E402
 
 KANJI = "安井宇江大岡加川木久金北栗高佐山志島新杉瀬田谷千津中長西野原東平福藤松丸三宮村本森矢柳横吉和"

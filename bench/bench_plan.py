@@ -18,8 +18,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wikitown.plan import PlanSettings, PlanSite, make_plan  # noqa: E402
-from wikitown.sheets import plan_bundle  # noqa: E402
+from wikitown.walk.planner import PlanSettings, PlanSite, make_plan  # noqa: E402
+from wikitown.walk.sheets import plan_bundle  # noqa: E402
 
 START = (34.8669, 138.3236)
 
@@ -36,10 +36,10 @@ def town(n: int, seed: int = 1) -> list[PlanSite]:
 
 def compare_networkx(plan) -> None:
     """Our closed routes against networkx's TSP approximations on the same sites (why we do not
-    use them: slower, and longer; see wikitown/plan.py)."""
+    use them: slower, and longer; see wikitown/walk/planner.py)."""
     import networkx as nx
 
-    from wikitown.plan import distance_matrix
+    from wikitown.walk.planner import distance_matrix
 
     s = plan.settings
     ours = nx_christo = nx_greedy = 0.0

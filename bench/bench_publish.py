@@ -72,7 +72,7 @@ def main() -> int:
         plan = make_plan(b.event, files, pages)
         plan_s = time.perf_counter() - t0
         # Log in first, so the login is not counted as wikitown's time.
-        from wikitown.wiki import connect
+        from wikitown.net.wiki import connect
 
         connect(files)
         result = run_apply(b.event, plan, files, pages)

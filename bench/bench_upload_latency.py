@@ -3,7 +3,7 @@
     python bench/bench_upload_latency.py [--phones 30] [--uploads 3] [--mb 3]
 
 A small HTTP server on 127.0.0.1 takes each upload (the photo's bytes, the browser's
-position) and calls wikitown.finds.submit_find, the same call the participant page
+position) and calls wikitown.finds.capture.submit_find, the same call the participant page
 makes; 30 client threads upload at once, each a few photos in a row. Prints p50/p95/max
 of the time from sending the request to receiving the answer (target: p95 < 1.5 s).
 Not included: Streamlit's own websocket/upload handling in front of the same call.
@@ -72,9 +72,9 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-upload-") as tmp:
         os.environ["WIKITOWN_HOME"] = str(Path(tmp) / "home")
-        from wikitown.events import create_event
-        from wikitown.finds import join_event, submit_find
-        from wikitown.sites import upsert_sites
+        from wikitown.store.events import create_event
+        from wikitown.finds.capture import join_event, submit_find
+        from wikitown.store.sites import upsert_sites
 
         event = create_event(Path(tmp) / "ev", name="bench", lat=34.89, lon=138.32, radius_km=5, code="BENCH")
         upsert_sites(event.store, [{"id": "temple", "name": "常楽寺", "lat": 34.894452, "lon": 138.322446}])
@@ -118,7 +118,7 @@ def main() -> int:
         clients.join()
         wall = time.perf_counter() - wall
         server.shutdown()
-        from wikitown.finds import counts
+        from wikitown.finds.capture import counts
 
         stored = counts(event)
     latencies.sort()

@@ -342,7 +342,7 @@ def standin():
 def demo_env(tmp_path, monkeypatch):
     """A private copy of the bundled demo event (no store, no media), with the app's folders
     (WIKITOWN_EVENTS_DIR, WIKITOWN_HOME) pointed at temporary ones. Returns the event folder."""
-    from wikitown.events import copy_event
+    from wikitown.store.events import copy_event
 
     events = tmp_path / "events"
     events.mkdir()

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from wikitown.config import save_config
-from wikitown.events import create_event
-from wikitown.media import put_bytes
-from wikitown.store import draft_revisions, drafts, finds, media, now, participants, sites
+from wikitown.core.config import save_config
+from wikitown.store.events import create_event
+from wikitown.store.media import put_bytes
+from wikitown.store.db import draft_revisions, drafts, finds, media, now, participants, sites
 
 
 def jpeg(width=96, height=64, *, gps=(34.894450, 138.322333), taken="2026:11:28 10:15:00",
@@ -53,7 +53,7 @@ class EventBuilder:
         cfg.commons_categories = ["Yaizu, Shizuoka"]
         cfg.draft_location = draft_location
         save_config(self.event.dir, cfg)
-        from wikitown.events import open_event
+        from wikitown.store.events import open_event
 
         self.event = open_event(self.event.dir)
         self.store = self.event.store

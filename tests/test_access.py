@@ -2,9 +2,9 @@
 
 import pytest
 
-from wikitown import access
-from wikitown.errors import AccessDenied, TooManyAttempts
-from wikitown.events import create_event
+from wikitown.finds import access
+from wikitown.core.errors import AccessDenied, TooManyAttempts
+from wikitown.store.events import create_event
 
 
 @pytest.fixture
@@ -67,9 +67,9 @@ def test_staff_choose_the_event_before_signing_in(tmp_path, monkeypatch):
     can sign in with its passphrase (which opens no other event)."""
     from streamlit.testing.v1 import AppTest
 
-    from wikitown import access as acc
-    from wikitown.events import create_event
-    from wikitown.paths import PROJECT_ROOT
+    from wikitown.finds import access as acc
+    from wikitown.store.events import create_event
+    from wikitown.core.paths import PROJECT_ROOT
 
     events = tmp_path / "events"
     monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
@@ -78,7 +78,7 @@ def test_staff_choose_the_event_before_signing_in(tmp_path, monkeypatch):
         ev = create_event(events / slug, name=slug, lat=34.86, lon=138.32, radius_km=3)
         acc.set_passphrase(ev.dir, "librarian", f"{slug}-librarian-phrase")
         ev.close()
-    at = AppTest.from_file(str(PROJECT_ROOT / "app_pages" / "librarian.py"), default_timeout=60)
+    at = AppTest.from_file(str(PROJECT_ROOT / "wikitown/app/views" / "librarian.py"), default_timeout=60)
     at.session_state["lang"] = "en"
     at.run()
     assert not at.exception, at.exception

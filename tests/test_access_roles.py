@@ -10,10 +10,10 @@ import pytest
 
 from tests.harness import PROJECT_ROOT
 from tests.harness.requirements import need
-from wikitown import access
-from wikitown.events import create_event
-from wikitown.finds import join_event, submit_find
-from wikitown.sites import upsert_sites
+from wikitown.finds import access
+from wikitown.store.events import create_event
+from wikitown.finds.capture import join_event, submit_find
+from wikitown.store.sites import upsert_sites
 
 need("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -52,7 +52,7 @@ def _app(ev, page: str, role: str | None, *, query: dict | None = None) -> AppTe
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.run()
-    at.switch_page(f"app_pages/{page}.py")
+    at.switch_page(f"wikitown/app/views/{page}.py")
     return at.run()
 
 
@@ -99,7 +99,7 @@ def test_role_in_one_event_opens_nothing_in_another(two_events):
     at.session_state["event_slug"] = b.dir.name
     at.session_state["roles"] = {str(a.dir): "organizer"}  # signed in for town-a only
     at.run()
-    at.switch_page("app_pages/organizer.py").run()
+    at.switch_page("wikitown/app/views/organizer.py").run()
     _refused(at, "organizer")
 
 

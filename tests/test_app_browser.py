@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from tests.harness.app import goto_app, shot, wait_for_app
-from wikitown.access import DEMO_PASSPHRASES
+from wikitown.finds.access import DEMO_PASSPHRASES
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.harness.apptest import texts
 
-from wikitown.access import DEMO_PASSPHRASES
-from wikitown.paths import PROJECT_ROOT
+from wikitown.finds.access import DEMO_PASSPHRASES
+from wikitown.core.paths import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
 
@@ -40,7 +40,7 @@ def test_organizer_sees_demo_sites_map_and_table(demo_env, lang, title):
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = lang
     at.run()
-    at.switch_page("app_pages/organizer.py").run()
+    at.switch_page("wikitown/app/views/organizer.py").run()
     assert not at.dataframe  # nothing before signing in
     at = _sign_in(at, DEMO_PASSPHRASES["organizer"])
     assert not at.exception
@@ -55,7 +55,7 @@ def test_organizer_sees_demo_sites_map_and_table(demo_env, lang, title):
 
 def test_wrong_passphrase_is_refused(demo_env):
     at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("app_pages/organizer.py").run()
+    at.switch_page("wikitown/app/views/organizer.py").run()
     at = _sign_in(at, "not the passphrase")
     assert "パスフレーズが違います" in texts(at)
     assert not at.dataframe
@@ -63,13 +63,13 @@ def test_wrong_passphrase_is_refused(demo_env):
 
 def test_participant_cannot_reach_organizer_or_librarian(demo_env):
     at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("app_pages/participant.py").run()
+    at.switch_page("wikitown/app/views/participant.py").run()
     at.text_input[0].input("YAIZU-DEMO")
     at.button[0].click()
     at.run()
     assert not at.exception
     assert "参加コード" not in texts(at)  # joined: the join form is gone
-    for page, heading in (("app_pages/organizer.py", "主催者としてログイン"), ("app_pages/librarian.py", "司書としてログイン")):
+    for page, heading in (("wikitown/app/views/organizer.py", "主催者としてログイン"), ("wikitown/app/views/librarian.py", "司書としてログイン")):
         at.switch_page(page).run()
         assert heading in texts(at)
         assert not at.dataframe
@@ -77,7 +77,7 @@ def test_participant_cannot_reach_organizer_or_librarian(demo_env):
 
 def test_librarian_page_renders_after_sign_in(demo_env):
     at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("app_pages/librarian.py").run()
+    at.switch_page("wikitown/app/views/librarian.py").run()
     at = _sign_in(at, DEMO_PASSPHRASES["librarian"])
     assert not at.exception
     assert "司書としてログイン" not in texts(at)

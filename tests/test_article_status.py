@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from wikitown.article_status import check_sites, geotagged_pages
-from wikitown.http import HttpClient
-from wikitown.mwapi import MediaWikiAPI
+from wikitown.gaps.article_status import check_sites, geotagged_pages
+from wikitown.net.http import HttpClient
+from wikitown.net.mwapi import MediaWikiAPI
 
 
 def geodata_standin(standin, pages: list[dict]):
@@ -160,7 +160,7 @@ def test_possible_from_geosearch(mediawiki, wiki_pages, standin):
 
 
 def test_geosearch_tiles_and_splits_full_boxes(standin):
-    from wikitown.geo import haversine_m
+    from wikitown.core.geo import haversine_m
 
     # A grid of geotagged articles every ~550 m over 11 km, and a dense cluster by the first site.
     pages = [{"pageid": i * 100 + j, "title": f"G{i}-{j}", "lat": 34.78 + i * 0.005, "lon": 138.22 + j * 0.006}

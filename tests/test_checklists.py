@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from wikitown import checklists as C
-from wikitown.store import Store
+from wikitown.walk import checklists as C
+from wikitown.store.db import Store
 
 
 def bundled():

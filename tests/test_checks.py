@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from wikitown.checks import check_wikitext
-from wikitown.citations import Source
-from wikitown.drafts import Site, build_draft
+from wikitown.drafts.checks import check_wikitext
+from wikitown.drafts.citations import Source
+from wikitown.drafts.builder import Site, build_draft
 
 LAT, LON = 34.8647761, 138.3246443
 SOURCE = Source("book", "焼津市史 通史編", authors="焼津市史編さん委員会", publisher="焼津市", year="2007",
@@ -104,8 +104,9 @@ def test_lists_tables_and_templates_are_not_paragraphs():
 
 
 def test_every_finding_and_state_has_a_message_in_both_languages():
-    from wikitown import checks, review
-    from wikitown.i18n import t
+    from wikitown.drafts import checks
+    from wikitown.drafts import review
+    from wikitown.core.i18n import t
 
     codes_in_module = set(re.findall(r'"([a-z_]+)"', open(checks.__file__, encoding="utf-8").read()))
     finding_codes = {c for c in codes_in_module if t(f"drafts.check.{c}", "en") != f"drafts.check.{c}"}

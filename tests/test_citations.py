@@ -9,12 +9,12 @@ from hypothesis import given, settings, strategies as st
 from mwparserfromhell.nodes import Template
 
 from tests.harness.requirements import shared_data
-from wikitown import register
-from wikitown.citations import Source, citation, extract_export_texts, read_citations, render
-from wikitown.normalize import nfkc
-from wikitown.sites import upsert_sites
-from wikitown.store import Store
-from wikitown.wikitext import unescape
+from wikitown.drafts import register
+from wikitown.drafts.citations import Source, citation, extract_export_texts, read_citations, render
+from wikitown.core.normalize import nfkc
+from wikitown.store.sites import upsert_sites
+from wikitown.store.db import Store
+from wikitown.core.wikitext import unescape
 
 HOSTILE = ["|", "{{", "}}", "[[", "]]", "{{{1}}}", "<ref>", "</ref>", "<script>", "~~~~", "=", "''", "&amp;",
            "&#124;", "__NOTOC__", "[http://x y]", "<!--", "-->", "\n", "*", "#", ":", "!!", "|}", "{|", "&"]
@@ -74,7 +74,7 @@ def test_citation_formats_follow_the_wikis():
 
 
 def test_invalid_isbn_refuses_the_citation():
-    from wikitown.isbn import InvalidISBN
+    from wikitown.drafts.isbn import InvalidISBN
 
     with pytest.raises(InvalidISBN, match="978-4-04-893065-0"):
         citation(Source("book", "x", isbn="978-4-04-893065-0"))
@@ -138,7 +138,7 @@ def test_xml_exports_parse_and_their_ref_links_are_read(tmp_path):
 
 
 def test_register_rejects_bad_input_per_item(tmp_path):
-    from wikitown.errors import InputError
+    from wikitown.core.errors import InputError
 
     store = _store(tmp_path)
     with pytest.raises(InputError) as err:

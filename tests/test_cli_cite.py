@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from tests.harness import PROJECT_ROOT
-from wikitown.events import create_event
-from wikitown.sites import upsert_sites
+from wikitown.store.events import create_event
+from wikitown.store.sites import upsert_sites
 
 RSS = Path(__file__).with_name("fixtures") / "ndl_opensearch_isbn.xml"
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from wikitown.paths import PROJECT_ROOT
+from wikitown.core.paths import PROJECT_ROOT
 
 
 def run(*args, env_extra=None, tmp_path=None, input=None):

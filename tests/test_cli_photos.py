@@ -12,10 +12,10 @@ import pytest
 
 from tests.harness.requirements import shared_data
 from tests.photo_samples import FILE_TYPES, expected, jpeg
-from wikitown.events import create_event
-from wikitown.finds import list_finds
-from wikitown.paths import PROJECT_ROOT
-from wikitown.sites import upsert_sites
+from wikitown.store.events import create_event
+from wikitown.finds.capture import list_finds
+from wikitown.core.paths import PROJECT_ROOT
+from wikitown.store.sites import upsert_sites
 
 TEMPLE = (34.894452, 138.322446)
 
@@ -119,7 +119,7 @@ def test_import_files_folders_and_zip_then_export(event_dir, tmp_path):
     assert not (tmp_path / "escape.jpg").exists() and not (event_dir.parent / "escape.jpg").exists()
     again = run("photos", "import", event_dir, card, "--credit", "Card Owner", "--quiet")
     assert "Imported: 0 photos" in again.stdout and "2 already there" in again.stdout
-    from wikitown.events import open_event
+    from wikitown.store.events import open_event
 
     event = open_event(event_dir)
     rows = list_finds(event)

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from wikitown.cli import main
-from wikitown.events import open_event
-from wikitown.paths import PROJECT_ROOT
-from wikitown.sites import CSV_COLUMNS
-from wikitown.store import plan_assignments, sites as sites_table
+from wikitown.store.events import open_event
+from wikitown.core.paths import PROJECT_ROOT
+from wikitown.store.sites import CSV_COLUMNS
+from wikitown.store.db import plan_assignments, sites as sites_table
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +102,7 @@ def test_demo_event_end_to_end(tmp_path, capsys):
 def test_demo_event_selected_sites_and_default_start(tmp_path, capsys):
     event_dir = demo_copy(tmp_path)
     event = open_event(event_dir)
-    from wikitown.events import load_configured_opendata
+    from wikitown.store.events import load_configured_opendata
 
     load_configured_opendata(event)
     with event.store.write() as conn:

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from tests.harness.requirements import shared_data
 from tests.sparql_standin import sparql_standin
 from tests.test_geocode import nominatim_standin
-from wikitown.events import create_event, open_event
-from wikitown.paths import PROJECT_ROOT
-from wikitown.store import sites
+from wikitown.store.events import create_event, open_event
+from wikitown.core.paths import PROJECT_ROOT
+from wikitown.store.db import sites
 
 
 def run(args, env=None, lang="en"):

@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from wikitown.config import config_to_toml, load_config, parse_config, save_config
-from wikitown.errors import ConfigError, EventNotFound
-from wikitown.events import create_event, open_event
-from wikitown.paths import PROJECT_ROOT
+from wikitown.core.config import config_to_toml, load_config, parse_config, save_config
+from wikitown.core.errors import ConfigError, EventNotFound
+from wikitown.store.events import create_event, open_event
+from wikitown.core.paths import PROJECT_ROOT
 
 GOOD = {
     "name": "テスト町ウィキペディアタウン",

@@ -4,14 +4,18 @@ from __future__ import annotations
 import mwparserfromhell
 import pytest
 
-from wikitown import drafts, register, review
-from wikitown.citations import Source
-from wikitown.drafts import Site, build_draft, candidate_titles, check_titles, detect_kind
-from wikitown.events import create_event
-from wikitown.mwapi import MediaWikiAPI
-from wikitown.http import HttpClient
-from wikitown.sites import upsert_sites
-from wikitown.store import finds, media, participants
+from wikitown.drafts import builder as drafts
+
+from wikitown.drafts import register
+
+from wikitown.drafts import review
+from wikitown.drafts.citations import Source
+from wikitown.drafts.builder import Site, build_draft, candidate_titles, check_titles, detect_kind
+from wikitown.store.events import create_event
+from wikitown.net.mwapi import MediaWikiAPI
+from wikitown.net.http import HttpClient
+from wikitown.store.sites import upsert_sites
+from wikitown.store.db import finds, media, participants
 
 
 @pytest.mark.parametrize("name, category, kind, expected", [
@@ -155,7 +159,7 @@ def test_build_drafts_for_many_sites(tmp_path):
 
 
 def test_unknown_site(tmp_path):
-    from wikitown.errors import InputError
+    from wikitown.core.errors import InputError
 
     with pytest.raises(InputError):
         drafts.open_draft(_event(tmp_path), "nope", check_wiki=False)
@@ -164,8 +168,8 @@ def test_unknown_site(tmp_path):
 def test_event_open_data_is_registered_and_cited(tmp_path, monkeypatch):
     import shutil
 
-    from wikitown.events import load_configured_opendata, open_event
-    from wikitown.paths import PROJECT_ROOT
+    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.core.paths import PROJECT_ROOT
 
     monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
     shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", tmp_path / "demo",

@@ -6,11 +6,11 @@ import uuid
 
 import pytest
 
-from wikitown import drafts
-from wikitown.citations import Source
-from wikitown.drafts import Site, build_draft, candidate_titles, check_titles
-from wikitown.http import HttpClient
-from wikitown.mwapi import MediaWikiAPI
+from wikitown.drafts import builder as drafts
+from wikitown.drafts.citations import Source
+from wikitown.drafts.builder import Site, build_draft, candidate_titles, check_titles
+from wikitown.net.http import HttpClient
+from wikitown.net.mwapi import MediaWikiAPI
 
 pytestmark = pytest.mark.wiki
 

@@ -4,8 +4,8 @@
 import pytest
 
 from tests.harness.apptest import signed_in
-from wikitown import access
-from wikitown.config import load_config
+from wikitown.finds import access
+from wikitown.core.config import load_config
 
 
 

@@ -10,10 +10,10 @@ import gpxpy
 import mwparserfromhell
 import pandas as pd
 
-from wikitown.config import Area
-from wikitown.exports import export, to_csv, to_geojson, to_gpx, to_kml, to_wikitext
-from wikitown.gaps import with_priority
-from wikitown.sites import CSV_COLUMNS
+from wikitown.core.config import Area
+from wikitown.gaps.exports import export, to_csv, to_geojson, to_gpx, to_kml, to_wikitext
+from wikitown.gaps.collect import with_priority
+from wikitown.store.sites import CSV_COLUMNS
 
 AREA = Area(34.85, 138.30, 10.0)
 

@@ -17,12 +17,12 @@ from streamlit.testing.v1 import AppTest
 
 from tests.harness import phones as ph
 from tests.harness.requirements import missing
-from wikitown.errors import DiskFull
-from wikitown.events import open_event
-from wikitown.finds import join_event, list_finds, submit_find
-from wikitown.i18n import t
-from wikitown.paths import PROJECT_ROOT
-from wikitown.store import kv
+from wikitown.core.errors import DiskFull
+from wikitown.store.events import open_event
+from wikitown.finds.capture import join_event, list_finds, submit_find
+from wikitown.core.i18n import t
+from wikitown.core.paths import PROJECT_ROOT
+from wikitown.store.db import kv
 from tests.harness.apptest import click
 
 SIZE_MB = 16
@@ -152,7 +152,7 @@ def test_sqlite_full_is_disk_full_and_rolls_back(small_disk, demo_on_disk):
 # the participant page
 
 APP = str(PROJECT_ROOT / "app.py")
-PAGE = "app_pages/participant.py"
+PAGE = "wikitown/app/views/participant.py"
 
 
 def _texts(at, kind):
@@ -195,7 +195,7 @@ def test_page_says_disk_full_then_sends_the_same_photo(small_disk, demo_on_disk,
 def test_no_room_for_a_new_file_entry_is_disk_full(tmp_path):
     """Out of inodes (or directory space on ext4): creating the folder or the temporary file
     fails with ENOSPC before any byte is written; that is the same "disk full" message."""
-    from wikitown.media import put_bytes
+    from wikitown.store.media import put_bytes
 
     root = tmp_path / "inodes"
     root.mkdir()

@@ -1,4 +1,4 @@
-"""wikitown.finds: consent, one find per transaction, per-file results, matching, queue,
+"""wikitown.finds.capture: consent, one find per transaction, per-file results, matching, queue,
 editing, assigning, export as open data."""
 
 import csv
@@ -9,14 +9,14 @@ import pytest
 import sqlalchemy as sa
 
 from tests.photo_samples import jpeg
-from wikitown.errors import InputError
-from wikitown.events import create_event
-from wikitown.finds import (assign_find, edit_find, get_participant, join_event, list_finds, mark_reviewed,
+from wikitown.core.errors import InputError
+from wikitown.store.events import create_event
+from wikitown.finds.capture import (assign_find, edit_find, get_participant, join_event, list_finds, mark_reviewed,
                             match_location, my_finds, normalise_wiki_user, queue, submit_find)
-from wikitown.finds_export import COLUMNS, export_finds
-from wikitown.paths import PROJECT_ROOT
-from wikitown.sites import upsert_sites
-from wikitown.store import finds, media
+from wikitown.finds.export import COLUMNS, export_finds
+from wikitown.core.paths import PROJECT_ROOT
+from wikitown.store.sites import upsert_sites
+from wikitown.store.db import finds, media
 
 TEMPLE = (34.894452, 138.322446)
 SHRINE = (34.864776, 138.324644)
@@ -27,7 +27,7 @@ def event(tmp_path, monkeypatch):
     monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
     ev = create_event(tmp_path / "ev", name="テスト", lat=34.87, lon=138.32, radius_km=5, code="TEST-1")
     ev.config.note_fields = []
-    from wikitown.config import NoteField
+    from wikitown.core.config import NoteField
 
     ev.config.note_fields = [NoteField("steps", "段差", "Steps", "bool"),
                              NoteField("surface", "路面", "Surface", "choice", ["舗装", "砂利"]),
@@ -144,7 +144,7 @@ def test_retry_with_same_client_key_is_the_same_find(event, pid):
 
 
 def test_crash_mid_write_leaves_no_half_find(event, pid, monkeypatch):
-    import wikitown.finds as finds_module
+    import wikitown.finds.capture as finds_module
 
     real = finds_module._insert_media
 
@@ -172,7 +172,7 @@ def test_matching_by_browser_location(event, pid, where, accuracy, status, site,
     result = submit_find(event, pid, [("p.jpg", jpeg(seed=10))], browser_location=(*where, accuracy))
     assert (result.match_status, result.site_id, result.location_source) == (status, site, "browser")
     with event.store.read() as conn:
-        from wikitown.finds import located_sites
+        from wikitown.finds.capture import located_sites
 
         assert match_location(located_sites(conn), *where, 100, accuracy).reason == reason
 

@@ -14,10 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.photo_samples import jpeg
-from wikitown.events import create_event, open_event
-from wikitown.finds import join_event, submit_find
-from wikitown.sites import upsert_sites
-from wikitown.store import finds, media
+from wikitown.store.events import create_event, open_event
+from wikitown.finds.capture import join_event, submit_find
+from wikitown.store.sites import upsert_sites
+from wikitown.store.db import finds, media
 
 UPLOADERS = 32
 TEMPLE = (34.894452, 138.322446)

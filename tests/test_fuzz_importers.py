@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wikitown.errors import InputError
+from wikitown.core.errors import InputError
 from wikitown.sources import opendata
 from wikitown.sources.base import SourceResult
 

@@ -21,7 +21,7 @@ from PIL import Image
 
 from tests.harness import PROJECT_ROOT
 from tests.photo_samples import encoded, jpeg, png_bomb
-from wikitown.photos import THUMB_SIZE, PhotoInfo, PhotoRejected, prepare_photo, read_photo
+from wikitown.finds.photos import THUMB_SIZE, PhotoInfo, PhotoRejected, prepare_photo, read_photo
 
 FUZZ = settings(max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", 150)), deadline=None, derandomize=not __import__("os").environ.get("FUZZ_RANDOM"), database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from wikitown.config import Area
-from wikitown.errors import ServiceUnavailable
-from wikitown.geocode import Geocoder, geocode_records
+from wikitown.core.config import Area
+from wikitown.core.errors import ServiceUnavailable
+from wikitown.sources.nominatim import Geocoder, geocode_records
 from wikitown.sources.base import SiteRecord
 
 YAIZU = Area(34.85, 138.30, 10.0, municipality="焼津市")

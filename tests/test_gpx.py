@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 import gpxpy
 import pytest
 
-from wikitown import plan as P
-from wikitown.gpx import team_gpx
-from wikitown.plan import PlanSettings, PlanSite
+from wikitown.walk import planner as P
+from wikitown.walk.gpx import team_gpx
+from wikitown.walk.planner import PlanSettings, PlanSite
 
 YAIZU = (34.8669, 138.3236)
 SITES = [

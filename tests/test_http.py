@@ -4,9 +4,9 @@ import socket
 
 import pytest
 
-from wikitown import services
-from wikitown.errors import ServiceError, ServiceUnavailable
-from wikitown.http import HttpClient, user_agent
+from wikitown.net import services
+from wikitown.core.errors import ServiceError, ServiceUnavailable
+from wikitown.net.http import HttpClient, user_agent
 
 
 def test_user_agent_follows_wikimedia_policy(standin, monkeypatch):

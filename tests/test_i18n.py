@@ -4,7 +4,7 @@ import json
 import re
 import string
 
-from wikitown.i18n import LOCALE_DIR, catalogue, t
+from wikitown.core.i18n import LOCALE_DIR, catalogue, t
 
 
 def _placeholders(text):

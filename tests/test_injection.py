@@ -2,7 +2,7 @@
 participants (notes, note fields, credits), librarians (source fields) and towns (site names in
 an imported CSV) stay text everywhere wikitown shows or writes them.
 
-* Drafts (wikitown.drafts): notes are only hints, never in the draft; site names and source
+* Drafts (wikitown.drafts.builder): notes are only hints, never in the draft; site names and source
   fields are escaped: parsed back with mwparserfromhell, no template, link, tag or category
   was injected.
 * Citations, report exports (HTML, Markdown, wikitext).
@@ -23,12 +23,13 @@ from mwparserfromhell.nodes import ExternalLink, HTMLEntity, Tag, Template, Text
 
 from tests.harness import PROJECT_ROOT
 from tests.harness.requirements import need
-from wikitown import citations, drafts
-from wikitown.citations import Source
-from wikitown.events import create_event
-from wikitown.finds import join_event, submit_find
-from wikitown.gaps import import_files
-from wikitown.register import add_source
+from wikitown.drafts import citations
+from wikitown.drafts import builder as drafts
+from wikitown.drafts.citations import Source
+from wikitown.store.events import create_event
+from wikitown.finds.capture import join_event, submit_find
+from wikitown.gaps.collect import import_files
+from wikitown.drafts.register import add_source
 from wikitown.report import build_report, to_html, to_markdown, to_wikitext
 
 # One payload of each kind; each test also checks them combined.
@@ -77,7 +78,7 @@ def hostile_event(tmp_path, monkeypatch):
                       municipality_code="222127", code="TEST-1")
     _note_fields_toml(ev.dir)
     ev.close()
-    from wikitown.events import open_event
+    from wikitown.store.events import open_event
 
     ev = open_event(events / "town")
     csv_path = tmp_path / "sites.csv"
@@ -95,7 +96,7 @@ def hostile_event(tmp_path, monkeypatch):
     assert not report.failures
     pid = join_event(ev, NAME, "cc-by-sa-4.0")
     with ev.store.read() as c:
-        from wikitown.store import sites
+        from wikitown.store.db import sites
 
         rows = list(c.execute(sites.select()))
     site_ids = [r.id for r in rows]
@@ -173,7 +174,7 @@ def test_hints_carry_the_note_as_plain_text(hostile_event):
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_citations_of_hostile_sources_are_one_template_each(hostile_event, lang):
     ev, _pid, _sid, _ = hostile_event
-    from wikitown.register import list_sources
+    from wikitown.drafts.register import list_sources
 
     for src in list_sources(ev.store):
         text = citations.render(src, lang)
@@ -256,7 +257,7 @@ def _texts(at) -> list[str]:
 
 
 def _app(ev, page: str, role: str, pid: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app_pages" / page), default_timeout=60)
+    at = AppTest.from_file(str(PROJECT_ROOT / "wikitown/app/views" / page), default_timeout=60)
     at.session_state["roles"] = {str(ev.dir): role}
     at.session_state["lang"] = "en"
     at.session_state["event_slug"] = ev.dir.name
@@ -316,13 +317,13 @@ def test_no_unsafe_html_path_in_the_app():
     """Every raw-HTML path in the app is fed only HTML built or sanitised elsewhere: today the
     one is the draft preview, which shows the wiki's own parse output inside an iframe."""
     uses = []
-    for folder in ("ui", "app_pages"):
-        for path in sorted((PROJECT_ROOT / folder).glob("*.py")):
+    for folder in ("wikitown/app",):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 if "unsafe_allow_html" in line or "components.html(" in line or "st.html(" in line:
-                    uses.append((f"{folder}/{path.name}", line.strip()))
-    assert uses == [("ui/drafts.py", "components.html(result.html, height=600, scrolling=True)")], uses
-    source = (PROJECT_ROOT / "wikitown" / "drafts.py").read_text(encoding="utf-8")
+                    uses.append((path.relative_to(PROJECT_ROOT).as_posix(), line.strip()))
+    assert uses == [("wikitown/app/drafts.py", "components.html(result.html, height=600, scrolling=True)")], uses
+    source = (PROJECT_ROOT / "wikitown" / "drafts" / "builder.py").read_text(encoding="utf-8")
     assert "parsed = api.parse(wikitext" in source  # MediaWiki's parser output, sanitised by the wiki
 
 
@@ -406,7 +407,7 @@ def test_publish_plan_labels_escape_a_site_named_with_markdown(tmp_path, monkeyp
     """The Publish tab's expander labels (Markdown) showed a site named ``**x** [a](javascript:...)``
     as bold text and a link."""
     from tests.publish_data import EventBuilder
-    from wikitown import access
+    from wikitown.finds import access
 
     monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(tmp_path / "events"))
     monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
@@ -419,7 +420,7 @@ def test_publish_plan_labels_escape_a_site_named_with_markdown(tmp_path, monkeyp
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
     at.session_state["lang"] = "en"
     at.run()
-    at.switch_page("app_pages/organizer.py").run()
+    at.switch_page("wikitown/app/views/organizer.py").run()
     at.text_input[0].input("organizer-passphrase-123")
     at.button[0].click()
     at.run()

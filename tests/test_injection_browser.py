@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.harness.app import goto_app, shot, wait_for_app
-from wikitown.events import create_event
-from wikitown.finds import join_event, submit_find
-from wikitown.sites import upsert_sites
+from wikitown.store.events import create_event
+from wikitown.finds.capture import join_event, submit_find
+from wikitown.store.sites import upsert_sites
 
 pytestmark = pytest.mark.browser
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from wikitown import isbn
-from wikitown.errors import InputError
+from wikitown.drafts import isbn
+from wikitown.core.errors import InputError
 
 
 @pytest.mark.parametrize("text", [

@@ -20,9 +20,9 @@ import pytest
 from tests.harness.app import goto_app, shot, wait_for_app
 from tests.photo_samples import jpeg
 from tests.sparql_standin import sparql_standin
-from wikitown.access import DEMO_PASSPHRASES
-from wikitown.events import open_event
-from wikitown.paths import PROJECT_ROOT
+from wikitown.finds.access import DEMO_PASSPHRASES
+from wikitown.store.events import open_event
+from wikitown.core.paths import PROJECT_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.wiki, pytest.mark.slow]
 
@@ -202,7 +202,7 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
     for label in ("記事あり", "記事なし", "曖昧さ回避"):
         assert label in statuses.inner_text()
     shot(org, "journey-02-gaps", tall=True)
-    from wikitown.sites import sites_frame
+    from wikitown.store.sites import sites_frame
 
     frame = sites_frame(event.store).set_index("name")
     assert frame.loc[shrine, "article_status"] == "exists"
@@ -231,7 +231,7 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
     wait_for_app(org)
     org.get_by_text("計画を作って保存しました。").wait_for()
     shot(org, "journey-03-plan", tall=True)
-    from wikitown.plan import load_plan
+    from wikitown.walk.planner import load_plan
 
     plan = load_plan(event.store)
     assert len([r for r in plan.routes if r.stops]) == 2
@@ -270,7 +270,7 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
     phone.get_by_role("button", name="Send", exact=True).click()
     wait_for_app(phone)
     phone.get_by_text("michishirube.jpg: received.").wait_for()
-    from wikitown.finds import list_finds
+    from wikitown.finds.capture import list_finds
 
     finds = {f["site_name"]: f for f in list_finds(event)}
     assert set(finds) == {toride, michishirube}
@@ -294,7 +294,7 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
     citation = lib.get_by_test_id("stCode").first.inner_text().strip()
     assert citation.startswith("{{Cite book") and BOOK_TITLE in citation and ISBN in citation, citation
     shot(lib, "journey-07-librarian-book", tall=True)
-    from wikitown.register import list_sources
+    from wikitown.drafts.register import list_sources
 
     books = list_sources(event.store)
     assert [(b.isbn, b.title) for b in books] == [(ISBN, BOOK_TITLE)]
@@ -320,7 +320,7 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
     wait_for_app(lib)
     lib.get_by_text("承認済み").first.wait_for()
     shot(lib, "journey-08-librarian-approved", tall=True)
-    from wikitown import review
+    from wikitown.drafts import review
 
     drafts = review.list_drafts(event.store)
     assert [(d.state, d.title) for d in drafts] == [("approved", toride)]

@@ -11,9 +11,9 @@ need("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from tests.harness import PROJECT_ROOT  # noqa: E402
-from wikitown.events import create_event  # noqa: E402
-from wikitown.sites import upsert_sites  # noqa: E402
-from wikitown.store import finds, participants  # noqa: E402
+from wikitown.store.events import create_event  # noqa: E402
+from wikitown.store.sites import upsert_sites  # noqa: E402
+from wikitown.store.db import finds, participants  # noqa: E402
 
 RSS = Path(__file__).with_name("fixtures") / "ndl_opensearch_isbn.xml"
 NOTE = "**太字にならない** <b>タグも</b> {{Delete}}"
@@ -43,7 +43,7 @@ def event(tmp_path, monkeypatch, standin):
 
 
 def _app(ev, role="librarian") -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app_pages" / "librarian.py"), default_timeout=60)
+    at = AppTest.from_file(str(PROJECT_ROOT / "wikitown/app/views" / "librarian.py"), default_timeout=60)
     at.session_state["roles"] = {str(ev.dir): role}
     at.session_state["lang"] = "ja"
     return at.run()

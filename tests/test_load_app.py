@@ -58,8 +58,8 @@ def test_phones_upload_at_once_every_photo_stored_once(start_app, tmp_path, arti
     assert check.finds_without_media == [] and check.media_without_find == []
     assert check.missing_files == [] and check.bad_files == []
     # matched where the GPS points (each Send's photos were taken within ~10 m of one site)
-    from wikitown.events import open_event
-    from wikitown.finds import list_finds
+    from wikitown.store.events import open_event
+    from wikitown.finds.capture import list_finds
 
     event = open_event(event_dir)
     try:

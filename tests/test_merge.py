@@ -5,10 +5,10 @@ import shutil
 
 import sqlalchemy as sa
 
-from wikitown.merge import join_sites, kana_key, merge_into_store, merge_records, name_key, split_site
-from wikitown.paths import PROJECT_ROOT
+from wikitown.gaps.merge import join_sites, kana_key, merge_into_store, merge_records, name_key, split_site
+from wikitown.core.paths import PROJECT_ROOT
 from wikitown.sources.base import SiteRecord
-from wikitown.store import Store, finds, participants, site_provenance, sites
+from wikitown.store.db import Store, finds, participants, site_provenance, sites
 
 M = 1 / 111_320  # one metre of latitude in degrees
 
@@ -149,8 +149,8 @@ def test_split_keeps_automatic_matches_apart(tmp_path):
 
 
 def test_demo_event_merges_its_two_files(tmp_path, monkeypatch):
-    from wikitown.events import load_configured_opendata, open_event
-    from wikitown.sites import sites_frame
+    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.store.sites import sites_frame
 
     monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
     shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", tmp_path / "demo",
@@ -168,8 +168,8 @@ def test_demo_event_merges_its_two_files(tmp_path, monkeypatch):
 
 
 def test_a_bad_configured_file_does_not_stop_the_event(tmp_path, monkeypatch, caplog):
-    from wikitown.config import OpenDataSource, save_config
-    from wikitown.events import load_configured_opendata, open_event
+    from wikitown.core.config import OpenDataSource, save_config
+    from wikitown.store.events import load_configured_opendata, open_event
 
     monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
     shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", tmp_path / "demo",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from wikitown.errors import ServiceError, ServiceUnavailable
-from wikitown.http import HttpClient
-from wikitown.isbn import InvalidISBN
-from wikitown.sources import ndl
+from wikitown.core.errors import ServiceError, ServiceUnavailable
+from wikitown.net.http import HttpClient
+from wikitown.drafts.isbn import InvalidISBN
+from wikitown.drafts import ndl
 
 FIXTURES = Path(__file__).with_name("fixtures")
 RSS = FIXTURES / "ndl_opensearch_isbn.xml"

@@ -7,14 +7,14 @@ from streamlit.testing.v1 import AppTest
 from tests.harness.apptest import click, texts
 
 from tests.harness.requirements import shared_data
-from ui.participant import GEO_KEY, PID_KEY
-from wikitown.access import DEMO_PASSPHRASES
-from wikitown.events import open_event
-from wikitown.finds import join_event, list_finds, mark_reviewed, submit_find
-from wikitown.paths import PROJECT_ROOT
+from wikitown.app.participant import GEO_KEY, PID_KEY
+from wikitown.finds.access import DEMO_PASSPHRASES
+from wikitown.store.events import open_event
+from wikitown.finds.capture import join_event, list_finds, mark_reviewed, submit_find
+from wikitown.core.paths import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
-PAGE = "app_pages/participant.py"
+PAGE = "wikitown/app/views/participant.py"
 # 護信寺・弁天宮 in the demo's walking-event data (34.8647761, 138.3246443)
 GOSHINJI = (34.86478, 138.32465)
 
@@ -70,7 +70,7 @@ def test_consent_needs_agreement_and_is_stored(demo_env):
     assert not at.exception
     pid = at.session_state[PID_KEY]
     event = open_event(demo_env)
-    from wikitown.finds import get_participant
+    from wikitown.finds.capture import get_participant
 
     person = get_participant(event, pid)
     assert person["display_name"] == "yamada"  # NFKC
@@ -136,7 +136,7 @@ def test_no_location_lets_participant_pick_the_site(demo_env):
     event = open_event(demo_env)
     import sqlalchemy as sa
 
-    from wikitown.store import sites
+    from wikitown.store.db import sites
 
     with event.store.read() as conn:
         site_id = conn.execute(sa.select(sites.c.id).where(sites.c.name == "常楽寺")).scalar_one()
@@ -166,14 +166,14 @@ def test_my_finds_editable_until_reviewed(demo_env):
 
 def test_organizer_assigns_a_queued_find(demo_env):
     event = open_event(demo_env)
-    from wikitown.events import load_configured_opendata
+    from wikitown.store.events import load_configured_opendata
 
     load_configured_opendata(event)
     pid = join_event(event, "Far Away", "cc0")
     queued = submit_find(event, pid, [], note="where is this?", browser_location=(34.80, 138.20, 10))
     assert queued.match_status == "queue"
     at = _fresh("en")
-    at.switch_page("app_pages/organizer.py").run()
+    at.switch_page("wikitown/app/views/organizer.py").run()
     at.text_input[0].input(DEMO_PASSPHRASES["organizer"])
     at.button[0].click()
     at.run()
@@ -222,7 +222,7 @@ def test_my_finds_show_what_they_became(demo_env):
     from PIL import Image
     import io as _io
     import sqlalchemy as sa
-    from wikitown.store import drafts, media, publish_journal
+    from wikitown.store.db import drafts, media, publish_journal
 
     at = _consent(_join(_fresh()))
     buf = _io.BytesIO()

@@ -7,9 +7,9 @@ import pytest
 
 from tests.harness.app import goto_app, shot, wait_for_app
 from tests.harness.requirements import shared_data
-from wikitown.events import open_event
-from wikitown.finds import list_finds
-from wikitown.paths import PROJECT_ROOT
+from wikitown.store.events import open_event
+from wikitown.finds.capture import list_finds
+from wikitown.core.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""wikitown.photos: type from bytes, EXIF with fallbacks, validation, the publish copy."""
+"""wikitown.finds.photos: type from bytes, EXIF with fallbacks, validation, the publish copy."""
 
 import io
 
@@ -7,7 +7,7 @@ from PIL import Image
 
 from tests.harness.requirements import shared_data
 from tests.photo_samples import FILE_TYPES, encoded, expected, expected_names, jpeg, png_bomb
-from wikitown.photos import (MAX_PIXELS, PhotoRejected, _jpeg_segments, detect_format, prepare_photo,
+from wikitown.finds.photos import (MAX_PIXELS, PhotoRejected, _jpeg_segments, detect_format, prepare_photo,
                              read_photo, safe_name)
 
 MB = 1024 * 1024

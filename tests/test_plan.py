@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from wikitown import plan as P
-from wikitown.errors import InputError
-from wikitown.geo import geodesic_m
-from wikitown.plan import LeftOut, PlanSettings, PlanSite
-from wikitown.store import Store, plan_assignments, sites as sites_table
+from wikitown.walk import planner as P
+from wikitown.core.errors import InputError
+from wikitown.core.geo import geodesic_m
+from wikitown.walk.planner import LeftOut, PlanSettings, PlanSite
+from wikitown.store.db import Store, plan_assignments, sites as sites_table
 
 YAIZU = (34.8669, 138.3236)
 

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from tests.harness.apptest import signed_in, texts
 
-from wikitown.events import open_event
-from wikitown.store import checklist_state, plan_assignments
+from wikitown.store.events import open_event
+from wikitown.store.db import checklist_state, plan_assignments
 
 
 
@@ -125,7 +125,7 @@ def test_plan_tab_notices_a_changed_selection(demo_env):
     at.run()
     assert len(saved_plan(demo_env)) == 158
     event = open_event(demo_env)
-    from wikitown.store import sites as sites_table
+    from wikitown.store.db import sites as sites_table
 
     with event.store.write() as conn:
         ids = [r[0] for r in conn.execute(sa.select(sites_table.c.id).order_by(sites_table.c.id).limit(5))]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tests.publish_data import EventBuilder, jpeg
 from wikitown.publish import make_plan, run_apply, wiki_specs
 from wikitown.publish.apply import journal
-from wikitown.store import drafts, publish_journal, reviews, sites
+from wikitown.store.db import drafts, publish_journal, reviews, sites
 
 pytestmark = pytest.mark.wiki
 
@@ -268,7 +268,7 @@ def test_session_bot_password_never_written_anywhere(tmp_path, mediawiki, specs,
     b.draft(site, f"秘密 {b.tag}", "text")
     secret = mediawiki.bot_secret
     caplog.set_level(logging.DEBUG)
-    from wikitown.wiki import SessionBotPassword, WikiError, connect
+    from wikitown.net.wiki import SessionBotPassword, WikiError, connect
 
     files, pages = specs(b.event)
     connect(files).site.logout()  # so the session's password really is used to log in
@@ -362,7 +362,7 @@ def test_any_wiki_by_api_url_with_a_session_bot_password(tmp_path, fresh_mediawi
     b = EventBuilder(tmp_path)
     site = b.site(f"別の寺 {b.tag}")
     b.photo(site, b.participant())
-    from wikitown.wiki import SessionBotPassword
+    from wikitown.net.wiki import SessionBotPassword
 
     files, pages = wiki_specs(b.event, api_url=api_url, user=wiki.bot_user)
     bp = SessionBotPassword(wiki.bot_login_name, wiki.bot_secret)
@@ -379,7 +379,7 @@ def test_lost_session_logs_in_again_with_the_session_bot_password(tmp_path, medi
     from pywikibot.comms import http
 
     from wikitown.publish.apply import apply_plan
-    from wikitown.wiki import SessionBotPassword, connect
+    from wikitown.net.wiki import SessionBotPassword, connect
 
     b = EventBuilder(tmp_path)
     site = b.site(f"再ログイン {b.tag}")
@@ -403,8 +403,8 @@ def test_lost_session_logs_in_again_with_the_session_bot_password(tmp_path, medi
 
 
 def test_user_subpage_draft_needs_a_known_account(tmp_path, mediawiki):
-    from wikitown.http import HttpClient
-    from wikitown.mwapi import MediaWikiAPI
+    from wikitown.net.http import HttpClient
+    from wikitown.net.mwapi import MediaWikiAPI
     from wikitown.publish.plan import build_plan
 
     b = EventBuilder(tmp_path, draft_location="user")

@@ -5,7 +5,7 @@ import pytest
 
 from tests.harness.app import goto_app, shot, wait_for_app
 from tests.publish_data import EventBuilder
-from wikitown import access
+from wikitown.finds import access
 
 pytestmark = pytest.mark.browser
 

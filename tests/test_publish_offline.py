@@ -10,7 +10,7 @@ from PIL import Image
 
 from tests.publish_data import EventBuilder, jpeg
 from wikitown.publish import filenames, filepage
-from wikitown.wikitext import unescape
+from wikitown.core.wikitext import unescape
 
 
 def test_file_names_drop_forbidden_characters_and_keep_extension():
@@ -135,7 +135,7 @@ def test_missing_publish_copy_of_a_heic_is_an_upright_jpeg_with_gps(tmp_path):
 
 def test_quickstatements_only_for_items_without_image(tmp_path):
     from wikitown.publish.quickstatements import p18_lines
-    from wikitown.store import now, publish_journal
+    from wikitown.store.db import now, publish_journal
 
     b = EventBuilder(tmp_path)
     s1 = b.site("A", wikidata_id="Q1")

@@ -13,7 +13,7 @@ from tests.harness import mediawiki as mw
 from tests.publish_data import EventBuilder
 from wikitown.publish import make_plan, run_apply, wiki_specs
 from wikitown.publish.apply import journal
-from wikitown.wiki import SessionBotPassword
+from wikitown.net.wiki import SessionBotPassword
 
 pytestmark = pytest.mark.wiki
 

@@ -5,8 +5,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.publish_data import EventBuilder
-from wikitown import access
-from wikitown.paths import PROJECT_ROOT
+from wikitown.finds import access
+from wikitown.core.paths import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
 PASSPHRASE = "organizer-passphrase-123"
@@ -37,7 +37,7 @@ def _organizer(lang="ja"):
     at = AppTest.from_file(APP, default_timeout=90)
     at.session_state["lang"] = lang
     at.run()
-    at.switch_page("app_pages/organizer.py").run()
+    at.switch_page("wikitown/app/views/organizer.py").run()
     at.text_input[0].input(PASSPHRASE)
     at.button[0].click()
     at.run()

@@ -9,11 +9,11 @@ import uuid
 import mwparserfromhell
 import pytest
 
-from wikitown.events import create_event
-from wikitown.mwapi import MediaWikiAPI
+from wikitown.store.events import create_event
+from wikitown.net.mwapi import MediaWikiAPI
 from wikitown.report import build_report, to_csv, to_html, to_markdown, to_wikitext, write_exports
-from wikitown.sites import upsert_sites
-from wikitown.store import (drafts, finds, media, participants, plan_assignments, publish_journal, source_sites,
+from wikitown.store.sites import upsert_sites
+from wikitown.store.db import (drafts, finds, media, participants, plan_assignments, publish_journal, source_sites,
                             sources)
 
 HOSTILE = "<script>alert(1)</script>{{Delete}}[[Category:Spam]]|"
@@ -135,7 +135,7 @@ def test_cli_report(event, tmp_path):
     out = subprocess.run([sys.executable, "-m", "wikitown", "report", str(event.dir), "--out", str(tmp_path / "r")],
                          capture_output=True, text=True, env={"WIKITOWN_LANG": "ja", "PATH": "/usr/bin:/bin",
                                                               "WIKITOWN_HOME": str(tmp_path / "home")},
-                         cwd=str(__import__("wikitown.paths").paths.PROJECT_ROOT), timeout=60)
+                         cwd=str(__import__("wikitown.core.paths").core.paths.PROJECT_ROOT), timeout=60)
     assert out.returncode == 0, out.stderr
     assert "公開した記事 | 1" in out.stdout
     assert (tmp_path / "r" / "results.wiki").exists()

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from wikitown import review
-from wikitown.errors import AccessDenied, InputError
-from wikitown.sites import upsert_sites
-from wikitown.store import Store
+from wikitown.drafts import review
+from wikitown.core.errors import AccessDenied, InputError
+from wikitown.store.sites import upsert_sites
+from wikitown.store.db import Store
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ import pytest
 from tests.harness import PROJECT_ROOT
 from tests.harness.app import goto_app, shot, wait_for_app
 from tests.photo_samples import jpeg
-from wikitown.events import create_event
-from wikitown.sites import upsert_sites
+from wikitown.store.events import create_event
+from wikitown.store.sites import upsert_sites
 
 pytestmark = pytest.mark.browser
 

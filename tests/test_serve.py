@@ -14,8 +14,8 @@ from cryptography import x509
 
 from tests.harness.mediawiki import reserve_port
 from tests.harness.requirements import need
-from wikitown.paths import PROJECT_ROOT
-from wikitown.serve import ensure_certificate, join_url, qr_text
+from wikitown.core.paths import PROJECT_ROOT
+from wikitown.finds.serve import ensure_certificate, join_url, qr_text
 
 
 def _sans(path):

@@ -12,9 +12,9 @@ import qrcode
 from PIL import Image
 
 from tests.harness.requirements import missing, need
-from wikitown import plan as P
-from wikitown import sheets
-from wikitown.plan import PlanSettings, PlanSite
+from wikitown.walk import planner as P
+from wikitown.walk import sheets
+from wikitown.walk.planner import PlanSettings, PlanSite
 
 YAIZU = (34.8669, 138.3236)
 SITES = [
@@ -97,7 +97,7 @@ def test_qr_code_printed_on_the_sheet_encodes_the_join_link(tmp_path):
     subprocess.run([exe, "-r", str(dpi), "-f", "1", "-l", "1", "-png", "-gray", str(path), str(tmp_path / "p")],
                    check=True)
     image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
-    # The QR code this URL must give, built here independently of wikitown.sheets.
+    # The QR code this URL must give, built here independently of wikitown.walk.sheets.
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     qr.add_data(URL)
     qr.make(fit=True)

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from tests.harness.requirements import shared_data
-from wikitown.config import Area
-from wikitown.errors import InputError
+from wikitown.core.config import Area
+from wikitown.core.errors import InputError
 from wikitown.sources import opendata
 
 YAIZU = Area(34.85, 138.30, 10.0)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from wikitown.config import Area
-from wikitown.errors import ServiceError
-from wikitown.http import HttpClient
+from wikitown.core.config import Area
+from wikitown.core.errors import ServiceError
+from wikitown.net.http import HttpClient
 from wikitown.sources import overpass
 
 YAIZU = Area(34.85, 138.30, 10.0)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.sparql_standin import sparql_standin
-from wikitown.config import Area
-from wikitown.errors import ServiceError, ServiceUnavailable
-from wikitown.http import HttpClient
+from wikitown.core.config import Area
+from wikitown.core.errors import ServiceError, ServiceUnavailable
+from wikitown.net.http import HttpClient
 from wikitown.sources import wikidata
 
 YAIZU = Area(34.85, 138.30, 10.0)

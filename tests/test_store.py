@@ -10,12 +10,12 @@ import textwrap
 import pytest
 import sqlalchemy as sa
 
-from wikitown import store as store_mod
-from wikitown.errors import DiskFull
-from wikitown.fsutil import atomic_write_bytes
-from wikitown.media import media_relpath, put_bytes, sha1_hex
-from wikitown.sites import upsert_sites
-from wikitown.store import Store, finds, participants, sites
+from wikitown.store import db as store_mod
+from wikitown.core.errors import DiskFull
+from wikitown.core.fsutil import atomic_write_bytes
+from wikitown.store.media import media_relpath, put_bytes, sha1_hex
+from wikitown.store.sites import upsert_sites
+from wikitown.store.db import Store, finds, participants, sites
 
 
 def _store(tmp_path):
@@ -73,7 +73,7 @@ def test_killed_process_mid_transaction_leaves_no_half_record(tmp_path):
     script = textwrap.dedent(f"""
         import os, signal, sys
         sys.path.insert(0, {str(store_mod.__file__.rsplit('/wikitown/', 1)[0])!r})
-        from wikitown.store import Store, participants, finds
+        from wikitown.store.db import Store, participants, finds
         s = Store({s.url!r})
         with s.write() as conn:
             conn.execute(participants.insert().values(id="p1", display_name="A", licence="cc0", consent_at="x"))

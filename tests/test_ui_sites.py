@@ -58,8 +58,8 @@ def test_failed_sources_are_named_and_the_rest_is_shown(demo_env, standin, monke
 
 def test_manual_merge(demo_env):
     at = organizer()
-    from wikitown.events import open_event
-    from wikitown.sites import sites_frame
+    from wikitown.store.events import open_event
+    from wikitown.store.sites import sites_frame
 
     frame = sites_frame(open_event(demo_env).store)
     a = frame[frame["name"] == "法華寺"]["id"].iloc[0]
@@ -80,10 +80,10 @@ def test_walk_targets_are_saved(demo_env):
     import pandas as pd
     import sqlalchemy as sa
 
-    from ui.sites import _save_selection, filter_frame
-    from wikitown.events import load_configured_opendata, open_event
-    from wikitown.sites import sites_frame
-    from wikitown.store import sites
+    from wikitown.app.sites import _save_selection, filter_frame
+    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.store.sites import sites_frame
+    from wikitown.store.db import sites
 
     event = open_event(demo_env)
     load_configured_opendata(event)
@@ -100,8 +100,8 @@ def test_select_all_shown_sites(demo_env):
     """With a filter set, one button makes every shown site a walk target (and no other)."""
     import sqlalchemy as sa
 
-    from wikitown.events import open_event
-    from wikitown.store import sites
+    from wikitown.store.events import open_event
+    from wikitown.store.db import sites
 
     at = organizer()
     _by_key(at.multiselect, "sites_f_level").select("national").run()

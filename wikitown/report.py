@@ -16,13 +16,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from wikitown.errors import WikitownError
-from wikitown.fsutil import atomic_write_bytes
-from wikitown.i18n import translator
-from wikitown.markdown import markdown_text
-from wikitown.store import (drafts, finds, media, participants, plan_assignments, publish_journal, sites,
+from wikitown.core.errors import WikitownError
+from wikitown.core.fsutil import atomic_write_bytes
+from wikitown.core.i18n import translator
+from wikitown.core.markdown import markdown_text
+from wikitown.store.db import (drafts, finds, media, participants, plan_assignments, publish_journal, sites,
                             source_sites, sources)
-from wikitown.wikitext import escape
+from wikitown.core.wikitext import escape
 
 NO_TEAM = 0  # sites not in any team's route
 
@@ -173,7 +173,7 @@ def build_report(event, *, confirm_with_wiki: bool = False, wiki_api=None, commo
 
 def confirm(report: Report, event, *, wiki_api=None, commons_api=None) -> WikiConfirmation:
     """Ask the wikis which published files and pages exist, and their sizes (50 titles a request)."""
-    from wikitown.mwapi import MediaWikiAPI
+    from wikitown.net.mwapi import MediaWikiAPI
 
     result = WikiConfirmation()
     client = event.http_client(cached=False)

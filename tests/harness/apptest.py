@@ -26,13 +26,13 @@ def signed_in(role: str = "organizer", lang: str = "ja", timeout: float = 90):
     """The app (project app.py) on ``role``'s page of the demo event, signed in with its demo passphrase."""
     from streamlit.testing.v1 import AppTest
 
-    from wikitown.access import DEMO_PASSPHRASES
-    from wikitown.paths import PROJECT_ROOT
+    from wikitown.finds.access import DEMO_PASSPHRASES
+    from wikitown.core.paths import PROJECT_ROOT
 
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=timeout)
     at.session_state["lang"] = lang
     at.run()
-    at.switch_page(f"app_pages/{role}.py").run()
+    at.switch_page(f"wikitown/app/views/{role}.py").run()
     at.text_input[0].input(DEMO_PASSPHRASES[role])
     at.button[0].click()
     return at.run()

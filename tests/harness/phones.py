@@ -48,7 +48,7 @@ ALREADY = ": this photo was already sent, so it is kept once."
 def copy_demo_event(events_dir: Path) -> Path:
     """A fresh copy of the bundled demo event (no store, no media) with its open-data sites
     imported, as the app would on first open. Returns the event folder."""
-    from wikitown.events import load_configured_opendata, open_event
+    from wikitown.store.events import load_configured_opendata, open_event
 
     dest = Path(events_dir) / DEMO
     shutil.copytree(PROJECT_ROOT / "events" / DEMO, dest, ignore=shutil.ignore_patterns("store.sqlite*", "media"))
@@ -63,9 +63,9 @@ def copy_demo_event(events_dir: Path) -> Path:
 def site_points(event_dir: Path, limit: int = 40) -> list[tuple[str, float, float]]:
     """Sites that a photo taken on the spot matches without doubt: no other site within twice
     the event's match radius. ``(site_id, lat, lon)``, in a stable order."""
-    from wikitown.events import open_event
-    from wikitown.finds import located_sites
-    from wikitown.geo import haversine_m
+    from wikitown.store.events import open_event
+    from wikitown.finds.capture import located_sites
+    from wikitown.core.geo import haversine_m
 
     event = open_event(event_dir)
     try:
@@ -304,8 +304,8 @@ def check_store(event_dir: Path) -> StoreCheck:
     the disk (a fresh connection, as after a restart)."""
     import sqlalchemy as sa
 
-    from wikitown.events import open_event
-    from wikitown.store import finds, media
+    from wikitown.store.events import open_event
+    from wikitown.store.db import finds, media
 
     event_dir = Path(event_dir)
     event = open_event(event_dir)

@@ -14,8 +14,8 @@ import pkgutil
 import sys
 
 from wikitown import __version__
-from wikitown.errors import WikitownError
-from wikitown.i18n import normalise_lang
+from wikitown.core.errors import WikitownError
+from wikitown.core.i18n import normalise_lang
 
 
 def cli_lang() -> str:

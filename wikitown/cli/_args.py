@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from wikitown.geo import parse_latlon
+from wikitown.core.geo import parse_latlon
 
 
 def latlon(text: str) -> tuple[float, float]:

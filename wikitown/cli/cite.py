@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from wikitown import isbn as isbn_mod
-from wikitown.citations import Source, render
-from wikitown.i18n import t
-from wikitown.services import endpoint
+from wikitown.drafts import isbn as isbn_mod
+from wikitown.drafts.citations import Source, render
+from wikitown.core.i18n import t
+from wikitown.net.services import endpoint
 
 ORDER = 60
 
@@ -36,7 +36,7 @@ def _cite(args) -> int:
         source = Source("book", args.title, authors=args.author, publisher=args.publisher, year=args.year,
                         isbn=args.isbn)
         if args.lookup:
-            from wikitown.sources import ndl
+            from wikitown.drafts import ndl
 
             found = ndl.lookup_isbn(code, endpoint=endpoint("ndl_search"))
             if found is None:

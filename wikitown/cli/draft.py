@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from wikitown.i18n import t
+from wikitown.core.i18n import t
 
 ORDER = 62
 
@@ -20,8 +20,9 @@ def register(sub) -> None:
 
 
 def _draft(args) -> int:
-    from wikitown import drafts, review
-    from wikitown.events import open_event
+    from wikitown.drafts import builder as drafts
+    from wikitown.drafts import review
+    from wikitown.store.events import open_event
 
     event = open_event(args.dir)
     draft, title_check = drafts.open_draft(event, args.site_id, author="cli", role="organizer",

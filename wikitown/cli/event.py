@@ -6,10 +6,10 @@ import datetime as dt
 import getpass
 import sys
 
-from wikitown import access
-from wikitown.events import create_event, list_events, open_event
+from wikitown.finds import access
+from wikitown.store.events import create_event, list_events, open_event
 from wikitown.cli._args import latlon
-from wikitown.i18n import t
+from wikitown.core.i18n import t
 
 ORDER = 10
 

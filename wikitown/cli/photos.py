@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from wikitown.i18n import t
+from wikitown.core.i18n import t
 
 ORDER = 40
 PARALLEL_FROM = 400  # files; below this a second process costs more than it saves
@@ -56,7 +56,7 @@ def register(sub) -> None:
 
 
 def _info_one(path: str) -> dict:
-    from wikitown.photos import read_photo
+    from wikitown.finds.photos import read_photo
 
     try:
         info = read_photo(path, name=path)
@@ -98,8 +98,8 @@ def _photo_info(args) -> int:
 
 
 def _import(args) -> int:
-    from wikitown.events import open_event
-    from wikitown.photo_import import import_photos
+    from wikitown.store.events import open_event
+    from wikitown.finds.importer import import_photos
 
     event = open_event(args.dir)
 
@@ -117,8 +117,8 @@ def _import(args) -> int:
 
 
 def _export(args) -> int:
-    from wikitown.events import open_event
-    from wikitown.finds_export import export_finds
+    from wikitown.store.events import open_event
+    from wikitown.finds.export import export_finds
 
     event = open_event(args.dir)
     result = export_finds(event, Path(args.out), include_queue=args.include_queue,
@@ -129,8 +129,8 @@ def _export(args) -> int:
 
 
 def _queue(args) -> int:
-    from wikitown.events import open_event
-    from wikitown.finds import queue
+    from wikitown.store.events import open_event
+    from wikitown.finds.capture import queue
 
     event = open_event(args.dir)
     for f in queue(event):

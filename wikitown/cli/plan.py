@@ -9,11 +9,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from wikitown.errors import InputError
+from wikitown.core.errors import InputError
 from wikitown.cli._args import latlon
-from wikitown.i18n import t
-from wikitown.plan import PlanSettings, make_plan, plan_event, read_sites_csv, save_plan
-from wikitown.sheets import DEFAULT_BASE_URL, join_url, plan_bundle, write_bundle
+from wikitown.core.i18n import t
+from wikitown.walk.planner import PlanSettings, make_plan, plan_event, read_sites_csv, save_plan
+from wikitown.walk.sheets import DEFAULT_BASE_URL, join_url, plan_bundle, write_bundle
 
 ORDER = 40
 
@@ -23,7 +23,7 @@ ORDER = 40
 def register(sub) -> None:
     p = sub.add_parser("plan", help="split sites into teams and plan each team's walk (plan.csv, GPX, PDF)")
     p.add_argument("sites_csv", nargs="?", metavar="SITES.csv",
-                   help="sites CSV (columns of wikitown.sites.CSV_COLUMNS; at least site_id, name, lat, lon)")
+                   help="sites CSV (columns of wikitown.store.sites.CSV_COLUMNS; at least site_id, name, lat, lon)")
     p.add_argument("--event", metavar="DIR", help="an event: plans its selected sites (all sites with "
                                                   "coordinates when none is selected) and saves the plan in it; "
                                                   "with SITES.csv, only its name and join code are used")
@@ -52,7 +52,7 @@ def _plan(args) -> int:
         raise InputError("give SITES.csv or --event DIR", key="plan.error.csv_or_event")
     event = None
     if args.event:
-        from wikitown.events import load_configured_opendata, open_event
+        from wikitown.store.events import load_configured_opendata, open_event
 
         event = open_event(args.event)
         load_configured_opendata(event)  # a fresh copy of an event with bundled data gets its sites

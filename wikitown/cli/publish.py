@@ -6,8 +6,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from wikitown.events import open_event
-from wikitown.i18n import t
+from wikitown.store.events import open_event
+from wikitown.core.i18n import t
 
 ORDER = 70
 
@@ -46,12 +46,12 @@ def _specs(args, event):
 
 
 def _bot_password(args):
-    from wikitown.wiki import SessionBotPassword
+    from wikitown.net.wiki import SessionBotPassword
 
     if not args.bot_password_stdin:
         return None
     if "@" not in args.user:
-        from wikitown.wiki import WikiError
+        from wikitown.net.wiki import WikiError
 
         raise WikiError("--bot-password-stdin needs --user User@AppName")
     if sys.stdin.isatty():
@@ -95,7 +95,7 @@ def _run(args) -> int:
             print(t("publish.cli.summary", lang, **result.counts()))
             status = 1 if result.failed else 0
     if args.quickstatements:
-        from wikitown.fsutil import atomic_write_bytes
+        from wikitown.core.fsutil import atomic_write_bytes
         from wikitown.publish.quickstatements import p18_lines
 
         lines = p18_lines(event.store)

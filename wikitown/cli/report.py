@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wikitown.events import open_event
-from wikitown.i18n import t
+from wikitown.store.events import open_event
+from wikitown.core.i18n import t
 from wikitown.report import build_report, to_markdown, write_exports
 
 ORDER = 90

@@ -6,8 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from wikitown.i18n import t
-from wikitown.paths import PROJECT_ROOT
+from wikitown.core.i18n import t
+from wikitown.core.paths import PROJECT_ROOT
 
 ORDER = 90
 
@@ -24,15 +24,15 @@ def register(sub) -> None:
 
 
 def _serve(args) -> int:
-    from wikitown.serve import ensure_certificate, join_url, lan_ip, qr_text, serve_env, streamlit_command
+    from wikitown.finds.serve import ensure_certificate, join_url, lan_ip, qr_text, serve_env, streamlit_command
 
     event = None
     if args.event:
-        from wikitown.events import open_event
+        from wikitown.store.events import open_event
 
         event = open_event(args.event)
     else:
-        from wikitown.events import list_events, open_event
+        from wikitown.store.events import list_events, open_event
 
         found = list_events()
         event = open_event(found[0]) if found else None

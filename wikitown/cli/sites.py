@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from wikitown.i18n import t
+from wikitown.core.i18n import t
 
 ORDER = 20
 
@@ -57,7 +57,7 @@ class _Area:
 
 
 def _area(text: str) -> _Area:
-    from wikitown.geo import valid_coord
+    from wikitown.core.geo import valid_coord
 
     parts = [p.strip() for p in text.replace("，", ",").split(",")]
     try:
@@ -95,8 +95,8 @@ def _import(args) -> int:
     files = [(Path(f), mapping) for f in args.files]
     progress = _stderr_progress(args.lang)
     if args.event:
-        from wikitown.events import open_event
-        from wikitown.gaps import import_files
+        from wikitown.store.events import open_event
+        from wikitown.gaps.collect import import_files
 
         event = open_event(args.event)
         report = import_files(event, files, area=args.area, progress=progress)
@@ -106,9 +106,9 @@ def _import(args) -> int:
     else:
         import pandas as pd
 
-        from wikitown.exports import to_csv
-        from wikitown.fsutil import atomic_write_bytes
-        from wikitown.gaps import read_files, records_to_rows
+        from wikitown.gaps.exports import to_csv
+        from wikitown.core.fsutil import atomic_write_bytes
+        from wikitown.gaps.collect import read_files, records_to_rows
 
         report = read_files(files, area=args.area, progress=progress)
         _report(report, args.lang)
@@ -119,16 +119,16 @@ def _import(args) -> int:
 
 
 def _export(args) -> int:
-    from wikitown.events import open_event
-    from wikitown.exports import export
-    from wikitown.gaps import with_priority
-    from wikitown.sites import sites_frame
+    from wikitown.store.events import open_event
+    from wikitown.gaps.exports import export
+    from wikitown.gaps.collect import with_priority
+    from wikitown.store.sites import sites_frame
 
     event = open_event(args.dir)
     frame = with_priority(sites_frame(event.store), event.config.area)
     data = export(frame, args.format, lang=args.lang, name=event.name)
     if args.out:
-        from wikitown.fsutil import atomic_write_bytes
+        from wikitown.core.fsutil import atomic_write_bytes
 
         atomic_write_bytes(Path(args.out), data)
         print(t("sites.cli.written", args.lang, count=len(frame), path=args.out))
@@ -138,8 +138,8 @@ def _export(args) -> int:
 
 
 def _gaps(args) -> int:
-    from wikitown.events import open_event
-    from wikitown.gaps import run_gaps
+    from wikitown.store.events import open_event
+    from wikitown.gaps.collect import run_gaps
 
     event = open_event(args.dir)
     sources = tuple(s for s, off in (("wikidata", args.no_wikidata), ("osm", args.no_osm)) if not off)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wikitown.i18n import t
+from wikitown.core.i18n import t
 
 ORDER = 61
 
@@ -24,8 +24,8 @@ def register(sub) -> None:
 
 
 def _list(args) -> int:
-    from wikitown.events import open_event
-    from wikitown.register import list_sources, site_ids_for
+    from wikitown.store.events import open_event
+    from wikitown.drafts.register import list_sources, site_ids_for
 
     event = open_event(args.dir)
     for src in list_sources(event.store):
@@ -34,9 +34,9 @@ def _list(args) -> int:
 
 
 def _import(args) -> int:
-    from wikitown.citations import extract_export_texts
-    from wikitown.events import open_event
-    from wikitown.register import import_wikitext
+    from wikitown.drafts.citations import extract_export_texts
+    from wikitown.store.events import open_event
+    from wikitown.drafts.register import import_wikitext
 
     event = open_event(args.dir)
     raw = Path(args.file).read_bytes().decode("utf-8", errors="replace")

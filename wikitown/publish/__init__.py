@@ -8,8 +8,8 @@ these functions.
 
 from __future__ import annotations
 
-from wikitown.mwapi import MediaWikiAPI
-from wikitown.wiki import SessionBotPassword, WikiSpec, api_url_of, configured_user, connect
+from wikitown.net.mwapi import MediaWikiAPI
+from wikitown.net.wiki import SessionBotPassword, WikiSpec, api_url_of, configured_user, connect
 
 
 def wiki_specs(event, *, family: str = "", lang: str = "", api_url: str = "", user: str = "",

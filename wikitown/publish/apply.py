@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from wikitown.publish.plan import FILE_NS, FileAction, PageAction, Plan
-from wikitown.errors import WikitownError
-from wikitown.store import now, publish_journal, sites
-from wikitown.wiki import Wiki, scrub
+from wikitown.core.errors import WikitownError
+from wikitown.store.db import now, publish_journal, sites
+from wikitown.net.wiki import Wiki, scrub
 
 CHUNK_SIZE = 4 * 1024 * 1024  # files bigger than this go up in chunks (Commons allows 100 MB a request)
 MAX_CONNECTION_FAILURES = 3
@@ -121,7 +121,7 @@ def classify(exc: BaseException) -> tuple[str, str]:
     """(reason code, detail) for an exception from pywikibot or the network."""
     import requests
 
-    from wikitown.wiki import import_pywikibot
+    from wikitown.net.wiki import import_pywikibot
 
     pwb = import_pywikibot()
     ex = pwb.exceptions
@@ -302,7 +302,7 @@ class _Runner:
         if status == "done":
             # The draft first, then the journal: a crash in between leaves a published draft, which the
             # next plan shows as done (the other order would leave the draft 'approved' for ever).
-            from wikitown.review import mark_published
+            from wikitown.drafts.review import mark_published
 
             note = ""
             try:

@@ -2,7 +2,7 @@
 (``../shared/notes/wiki-conventions.md``), built as mwparserfromhell nodes.
 
 Everything a participant or a data source wrote (notes, credit, site names,
-category names) goes through :func:`wikitown.wikitext.escape` or is cleaned to a
+category names) goes through :func:`wikitown.core.wikitext.escape` or is cleaned to a
 title first; the finished text is parsed back and must contain exactly the
 templates, links and categories built here, or :class:`FilePageError` is raised.
 """
@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import mwparserfromhell
 from mwparserfromhell.nodes import Heading, Template, Text, Wikilink
 
-from wikitown.errors import InputError
+from wikitown.core.errors import InputError
 from wikitown.publish.filenames import clean_part
-from wikitown.wikitext import escape, template
+from wikitown.core.wikitext import escape, template
 
 # The licence a participant chose -> the template Commons' {{self}} takes.
 LICENCE_TEMPLATES = {"cc-by-sa-4.0": "cc-by-sa-4.0", "cc-by-4.0": "cc-by-4.0", "cc0": "cc-zero"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from wikitown.store import publish_journal
+from wikitown.store.db import publish_journal
 
 
 def site_links(store) -> dict[str, dict]:

@@ -4,7 +4,7 @@
 file names, the same bytes already on the wiki (SHA-1), target pages that
 exist, the wiki's Draft namespace. It writes nothing to any wiki. The one
 local write is the publish JPEG for photos that have no ``publish_path`` yet
-(made with :func:`wikitown.photos.prepare_photo`, as the finds feature makes it).
+(made with :func:`wikitown.finds.photos.prepare_photo`, as the finds feature makes it).
 
 The journal (``publish_journal``) makes the plan stable across runs: a photo
 already uploaded is shown as done under the name it got, a photo whose upload
@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from wikitown.errors import InputError, WikitownError
-from wikitown.i18n import t
-from wikitown.mwapi import MediaWikiAPI
+from wikitown.core.errors import InputError, WikitownError
+from wikitown.core.i18n import t
+from wikitown.net.mwapi import MediaWikiAPI
 from wikitown.publish import filepage
 from wikitown.publish.filenames import NameAllocator, build_name, clean_part, describe, normal_key, problems
-from wikitown.store import draft_revisions, drafts, finds, media, participants, publish_journal, sites
+from wikitown.store.db import draft_revisions, drafts, finds, media, participants, publish_journal, sites
 
 FILE_NS = "File"
 DRAFT_NS_ID = 118
@@ -155,15 +155,15 @@ def publish_bytes(event, row: PhotoRow) -> tuple[str, str, int]:
 
     Uses ``media.publish_path`` as the finds feature made it; a photo without one (stored
     before that existed, or imported by other means) gets it made now, the same way
-    (:func:`wikitown.photos.prepare_photo`), stored in the event's media folder and recorded
+    (:func:`wikitown.finds.photos.prepare_photo`), stored in the event's media folder and recorded
     in the row so the next plan (and apply) use the very same bytes."""
     if row.publish_path:
         path = event.path(row.publish_path)
         if path.is_file():
             sha1 = row.publish_sha1 or hashlib.sha1(path.read_bytes()).hexdigest()
             return sha1, row.publish_path, path.stat().st_size
-    from wikitown.media import put_bytes
-    from wikitown.photos import prepare_photo
+    from wikitown.store.media import put_bytes
+    from wikitown.finds.photos import prepare_photo
 
     if not row.path:
         raise InputError("the photo has no file", key="publish.notice.no_file", sha1=row.media_sha1)

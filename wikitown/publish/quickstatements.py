@@ -9,7 +9,7 @@ import re
 import sqlalchemy as sa
 
 from wikitown.publish.links import site_links
-from wikitown.store import sites
+from wikitown.store.db import sites
 
 _QID_RE = re.compile(r"^Q[1-9][0-9]*$")
 

@@ -2,7 +2,7 @@
 
 A source never raises for one bad row: it reports the row (line number and
 reason) in ``issues`` and goes on. A source that cannot run at all (the
-network is down) raises a :mod:`wikitown.errors` error, which the caller
+network is down) raises a :mod:`wikitown.core.errors` error, which the caller
 reports while the other sources' results are still shown.
 """
 

@@ -22,9 +22,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from wikitown.errors import InputError
-from wikitown.geo import haversine_m
-from wikitown.normalize import nfkc
+from wikitown.core.errors import InputError
+from wikitown.core.geo import haversine_m
+from wikitown.core.normalize import nfkc
 from wikitown.sources.base import RowIssue, SiteRecord, SourceResult
 from wikitown.sources.designations import designation_level, guess_kind
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from wikitown.errors import ServiceError
-from wikitown.geo import haversine_m
+from wikitown.core.errors import ServiceError
+from wikitown.core.geo import haversine_m
 from wikitown.sources.base import RowIssue, SiteRecord, SourceResult
 from wikitown.sources.designations import designation_level, guess_kind
 

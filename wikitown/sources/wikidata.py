@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from wikitown.errors import ServiceError
-from wikitown.geo import bbox, haversine_m
+from wikitown.core.errors import ServiceError
+from wikitown.core.geo import bbox, haversine_m
 from wikitown.sources.base import SiteRecord, SourceResult
 from wikitown.sources.designations import WIKIDATA_DESIGNATIONS, designation_level, guess_kind
 
