@@ -78,6 +78,7 @@ class EventConfig:
     draft_location: str = "draft"  # where drafts are published: Draft namespace or a user sub-page
     contact: str = ""  # organizer contact, sent in the User-Agent
     attribution: str = ""  # shown in the app wherever bundled data is shown
+    public_url: str = ""  # where phones reach the app (QR codes, sheets, join links); "" = what serve printed
     demo: bool = False
 
 
@@ -213,6 +214,9 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
         _fail("publish.draft_location", f"must be one of {', '.join(DRAFT_LOCATIONS)}", path)
     photos = raw.get("photos", {}) or {}
     matching = raw.get("matching", {}) or {}
+    public_url = _text(raw, "public_url", "public_url", path).rstrip("/")
+    if public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", public_url):
+        _fail("public_url", f"must be an http(s) address like https://walk.example.org, not {public_url!r}", path)
     return EventConfig(
         name=name, wiki=wiki, area=area, code=code, start_date=start, end_date=end,
         description=_text(raw, "description", "description", path),
@@ -225,6 +229,7 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
         note_fields=note_fields, opendata=sources, services=dict(services), draft_location=draft_location,
         contact=_text(raw, "contact", "contact", path),
         attribution=_text(raw, "attribution", "attribution", path),
+        public_url=public_url,
         demo=bool(raw.get("demo", False)),
     )
 
@@ -259,6 +264,8 @@ def config_to_toml(cfg: EventConfig) -> dict:
         out["contact"] = cfg.contact
     if cfg.attribution:
         out["attribution"] = cfg.attribution
+    if cfg.public_url:
+        out["public_url"] = cfg.public_url
     if cfg.demo:
         out["demo"] = True
     out["licence"] = cfg.licence
