@@ -9,6 +9,9 @@ Fixtures (see tests/harness/*.py for details):
   phone_context        function factory: phone_context(geolocation=(lat, lon), **context_options)
   phone_page           function a Page in an iPhone 13 context (geolocation allowed)
   standin              function factory: standin() -> StandinServer with .url/.route/.requests
+  postgres_server      session  PostgresServer: Debian's PostgreSQL on a loopback port (tests/harness/postgres.py)
+  store_backend        function parametrised "sqlite" / "postgresql": with postgresql, WIKITOWN_STORE_URL
+                                points every store opened in the test at a fresh PostgreSQL database
   artifacts_dir        session  Path of test-artifacts/
   project_root         session  Path of the checkout
 
@@ -350,3 +353,31 @@ def demo_env(tmp_path, monkeypatch):
     monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
     monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
     return events / "demo-yaizu"
+
+
+# --------------------------------------------------------------------------------------------
+# PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL server for the session (started on first use)."""
+    need("postgresql")
+    from tests.harness.postgres import start_postgres
+
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_backend(request, monkeypatch):
+    """Run the test once on SQLite (the event folder's store.sqlite) and once on PostgreSQL (a fresh
+    database, through ``WIKITOWN_STORE_URL`` as a real deployment sets it). Returns the
+    PostgreSQL URL, or None for SQLite."""
+    if request.param == "sqlite":
+        monkeypatch.delenv("WIKITOWN_STORE_URL", raising=False)
+        return None
+    url = request.getfixturevalue("postgres_server").new_database()
+    monkeypatch.setenv("WIKITOWN_STORE_URL", url)
+    return url
