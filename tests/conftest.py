@@ -223,7 +223,7 @@ def fresh_mediawiki(mediawiki_template, tmp_path):
 @pytest.fixture
 def start_app(request, tmp_path):
     """Factory: ``start_app(events_dir=None, env=None, *, script=None, home=None, args=(),
-    timeout=60)`` starts ``streamlit run`` (default script: the project's app.py) and returns
+    timeout=60, port=None)`` starts ``streamlit run`` (default script: the project's app.py) and returns
     an AppServer - a str holding the base URL, with .port, .log_path, .events_dir, .home, .stop().
 
     WIKITOWN_EVENTS_DIR/WIKITOWN_HOME point at empty temp folders unless given. The server's
@@ -234,7 +234,7 @@ def start_app(request, tmp_path):
     need("streamlit")
     servers = []
 
-    def start(events_dir=None, env=None, *, script=None, home=None, args=(), timeout=60.0):
+    def start(events_dir=None, env=None, *, script=None, home=None, args=(), timeout=60.0, port=None):
         n = len(servers)
         if events_dir is None:
             events_dir = tmp_path / f"events-{n}"
@@ -248,7 +248,7 @@ def start_app(request, tmp_path):
         log_path = APP_LOGS / f"{safe_name(request.node.nodeid)}-{n}.log"
         log_path.unlink(missing_ok=True)
         server = start_streamlit(script_path, events_dir=Path(events_dir), home=Path(home),
-                                 log_path=log_path, env=env, args=tuple(args), timeout=timeout)
+                                 log_path=log_path, env=env, args=tuple(args), timeout=timeout, port=port)
         servers.append(server)
         return server
 

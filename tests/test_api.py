@@ -128,7 +128,7 @@ def test_finds_need_a_known_token(api):
     assert _stored(api)[0] == []
 
 
-def test_a_capture_is_stored_once_however_often_it_is_sent(api):
+def test_a_capture_is_stored_once_however_often_it_is_sent(api, store_backend):
     token = _token(api)
     site, lat, lon = site_points(api.event_dir)[0]
     photos = [("gps.jpg", gps_jpeg(lat, lon, seed=1)), ("plain.jpg", jpeg(seed=2)),
@@ -153,6 +153,7 @@ def test_a_capture_is_stored_once_however_often_it_is_sent(api):
     assert row["note"] == "説明板あり" and row["fields"] == {"signboard": True}
     assert row["captured_at"] == "2026-11-28T01:30:00+00:00"
     assert row["client_key"].endswith(":capture-0001")
+    assert (api.event_dir / "store.sqlite").exists() == (store_backend is None)
 
 
 def test_another_participant_with_the_same_client_id_is_another_find(api):

@@ -54,6 +54,7 @@
     const online = navigator.onLine;
     $("net").dataset.online = online ? "yes" : "no";
     $("net").textContent = online ? T("phone.net.online") : T("phone.net.offline");
+    $("outbox-offline").hidden = online;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -224,6 +225,7 @@
       } else if (f.type === "bool") {
         input = document.createElement("input");
         input.type = "checkbox";
+        label.className = "check";
       } else {
         input = document.createElement("input");
         input.type = f.type === "number" ? "number" : "text";
@@ -231,7 +233,8 @@
       }
       input.dataset.field = f.key;
       input.dataset.type = f.type;
-      label.appendChild(input);
+      if (f.type === "bool") label.insertBefore(input, span);
+      else label.appendChild(input);
       box.appendChild(label);
     });
   }
@@ -515,7 +518,8 @@
 
   async function main() {
     const saved = localStorage.getItem("wikitown.lang");
-    state.lang = params.get("lang") || saved || ((navigator.language || "ja").startsWith("en") ? "en" : "ja");
+    // Japanese first, as the rest of wikitown: English when asked for (?lang=en or the switch).
+    state.lang = params.get("lang") || saved || "ja";
     if (!["ja", "en"].includes(state.lang)) state.lang = "ja";
     if (!state.slug) state.slug = (await Outbox.store.getKv("last-event")) || "";
     else await Outbox.store.setKv("last-event", state.slug);
