@@ -104,6 +104,7 @@ def main() -> int:
                                                         "licence": "cc-by-sa-4.0"}, timeout=60)
                 r.raise_for_status()
                 tokens.append(r.json()["token"])
+            cpu_before = _cpu_s(server.process.pid)
             ctx = multiprocessing.get_context("spawn")
             queue = ctx.Queue()
             clients = ctx.Process(target=_phones, args=(base, tokens, args.photos, args.per_request, args.mb, queue))
@@ -111,6 +112,7 @@ def main() -> int:
             latencies, errors, size, wall = queue.get(timeout=900)
             clients.join()
             load = os.getloadavg()[0]
+            server_cpu = _cpu_s(server.process.pid) - cpu_before
             rss = _rss_mb(server.process.pid)
         finally:
             server.stop()
@@ -133,10 +135,20 @@ def main() -> int:
     print(f"throughput: {total / wall:.1f} photos/s ({total * size / 1e6 / wall:.0f} MB/s); stored photos "
           f"{stored.get('photos')} of {total}, finds {stored.get('finds')}; errors {len(errors)}; "
           f"server RSS {rss or 0:.0f} MB")
+    per_photo = server_cpu / total
+    print(f"server CPU: {per_photo * 1000:.0f} ms a photo (parsing, checking, writing, storing), so {os.cpu_count()} "
+          f"idle cores take about {os.cpu_count() / per_photo:.0f} photos/s: with {args.phones} phones each waiting for "
+          f"its answer, a request waits about {args.phones * args.per_request * per_photo / os.cpu_count():.2f} s")
     for problem in errors[:3]:
         print("  error:", problem)
     print(f"machine load average (1 min) after the run: {load:.1f} on {os.cpu_count()} cores")
     return 0 if not errors and stored.get("photos") == total else 1
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int) -> float | None:

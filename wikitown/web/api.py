@@ -148,12 +148,21 @@ def _limited(request: Request, limit: int) -> None:
 
 async def _form(request: Request, limit: int, max_files: int = 0):
     from starlette.exceptions import HTTPException
+    from starlette.formparsers import MultiPartException, MultiPartParser
+
+    class PhotoParser(MultiPartParser):
+        # A phone photo (up to 8 MB) stays in memory: no temporary file written and read back, no
+        # thread hop per 64 KB. Anything bigger spools to disk, and the request cap bounds the total.
+        spool_max_size = 8 * 1024 * 1024
 
     _limited(request, limit)
     try:
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            return await PhotoParser(request.headers, request.stream(), max_files=max_files, max_fields=60,
+                                     max_part_size=MAX_FORM_BYTES).parse()
         return await request.form(max_files=max_files, max_fields=60, max_part_size=MAX_FORM_BYTES)
-    except HTTPException as exc:
-        log.info("refused form: %s", exc.detail)
+    except (HTTPException, MultiPartException) as exc:
+        log.info("refused form: %s", getattr(exc, "detail", None) or getattr(exc, "message", exc))
         raise ApiError(400, "phone.error.bad_request") from None
 
 
