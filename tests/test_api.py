@@ -263,3 +263,16 @@ def test_the_phone_page_and_its_strings_are_served(api):
     info = requests.get(f"{api.url}/api/v1/events/{DEMO}", timeout=30).json()
     assert info["name"] and DEMO_CODE not in json.dumps(info)  # the join code is never given away
     assert requests.get(f"{api.url}/api/v1/events/nope", timeout=30).status_code == 404
+
+
+def test_signin_refuses_a_form_posted_from_another_site(api):
+    r = requests.post(f"{api.url}/auth/signin", data={"event": DEMO, "role": "organizer",
+                                                       "passphrase": access.DEMO_PASSPHRASES["organizer"]},
+                      headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+                      allow_redirects=False, timeout=30)
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+    r = requests.post(f"{api.url}/auth/signin", data={"event": DEMO, "role": "organizer",
+                                                       "passphrase": access.DEMO_PASSPHRASES["organizer"]},
+                      headers={"Origin": api.url}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and r.headers["location"].startswith("/organizer?event=")
+    assert "HttpOnly" in r.headers["set-cookie"] and "SameSite=strict" in r.headers["set-cookie"]

@@ -30,7 +30,7 @@ def routes() -> list:
     from starlette.responses import RedirectResponse, Response
     from starlette.routing import Route
 
-    from wikitown.web import api
+    from wikitown.web import api, signin
 
     async def phone_file(request):
         name = request.path_params.get("name") or "index.html"
@@ -55,6 +55,7 @@ def routes() -> list:
         Route("/api/v1/events/{slug}/join", api.join, methods=["POST"]),
         Route("/api/v1/events/{slug}/finds", api.submit, methods=["POST"]),
         Route("/api/v1/events/{slug}/sites", api.event_sites, methods=["GET"]),
+        *signin.routes(),
     ]
 
 
@@ -67,14 +68,14 @@ class SecurityHeaders:
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not (path.startswith("/phone") or path.startswith("/api/")):
+        if not (path.startswith("/phone") or path.startswith("/api/") or path.startswith("/auth/")):
             return await self.app(scope, receive, send)
 
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
-                if path.startswith("/phone"):
+                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+                if path.startswith("/phone") or path.startswith("/auth/"):
                     headers += [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY")]
                 message = {**message, "headers": headers}
             await send(message)

@@ -75,6 +75,7 @@ def open_event_by_slug(slug: str):
         if cached and cached[0] == mtime:
             return cached[1]
         event = open_event(path)
+        access.ensure_demo_passphrases(event.dir, event.config.demo)  # as the app does on first open
         if cached:
             cached[1].close()
         _EVENTS[key] = (mtime, event)
