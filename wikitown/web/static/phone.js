@@ -478,9 +478,77 @@
     select.value = keep;
   }
 
+  /* A map with OpenStreetMap tiles, only while online (offline the tiles could not load: the list
+     below is the plain version). No map library: a few tiles placed around the participant. */
+  let mapFailed = false;
+  const MAP_ZOOM = 16;
+  function worldPx(lat, lon) {
+    const n = 256 * Math.pow(2, MAP_ZOOM);
+    const s = Math.sin(lat * Math.PI / 180);
+    return [(lon + 180) / 360 * n, (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * n];
+  }
+
+  function renderMap() {
+    const box = $("map");
+    if (!navigator.onLine || !state.position || mapFailed || !state.session) { box.hidden = true; return; }
+    box.hidden = false;
+    box.innerHTML = "";
+    const width = box.clientWidth || 320, height = box.clientHeight || 260;
+    const [cx, cy] = worldPx(state.position.lat, state.position.lon);
+    const left = cx - width / 2, top = cy - height / 2;
+    for (let tx = Math.floor(left / 256); tx <= Math.floor((left + width) / 256); tx++) {
+      for (let ty = Math.floor(top / 256); ty <= Math.floor((top + height) / 256); ty++) {
+        const img = document.createElement("img");
+        img.className = "tile";
+        img.alt = "";
+        img.referrerPolicy = "strict-origin-when-cross-origin"; // the tile servers' policy asks for it
+        img.style.left = (tx * 256 - left) + "px";
+        img.style.top = (ty * 256 - top) + "px";
+        img.onerror = () => { mapFailed = true; box.hidden = true; };
+        img.src = "https://tile.openstreetmap.org/" + MAP_ZOOM + "/" + tx + "/" + ty + ".png";
+        box.appendChild(img);
+      }
+    }
+    const chosen = $("site-select").value;
+    state.sites.forEach((site) => {
+      const [x, y] = worldPx(site.lat, site.lon);
+      if (x < left || x > left + width || y < top || y > top + height) return;
+      const marker = document.createElement("button");
+      marker.type = "button";
+      marker.className = "marker" + (site.article === "missing" ? " missing" : "") +
+        (site.has_photo || site.found ? "" : " nophoto") + (site.id === chosen ? " chosen" : "");
+      marker.dataset.siteId = site.id;
+      marker.title = site.name;
+      marker.setAttribute("aria-label", site.name);
+      marker.textContent = site.seq || "";
+      marker.style.left = (x - left) + "px";
+      marker.style.top = (y - top) + "px";
+      marker.addEventListener("click", () => chooseSite(site));
+      box.appendChild(marker);
+    });
+    const you = document.createElement("div");
+    you.className = "you";
+    you.style.left = (width / 2) + "px";
+    you.style.top = (height / 2) + "px";
+    box.appendChild(you);
+    const credit = document.createElement("div");
+    credit.className = "credit";
+    credit.textContent = "© OpenStreetMap contributors";
+    box.appendChild(credit);
+  }
+
+  function chooseSite(site) {
+    $("site-select").value = site.id;
+    renderSiteDistance();
+    renderWhere();
+    renderMap();
+    $("capture").scrollIntoView({ block: "start" });
+  }
+
   function renderNearby() {
     const list = $("nearby");
     if (!state.session) return;
+    renderMap();
     list.innerHTML = "";
     $("nearby-status").textContent = state.position ? T("phone.nearby.sorted") : T("phone.nearby.no_position");
     sortedSites().slice(0, 30).forEach(({ site, d, dir }) => {
@@ -501,12 +569,7 @@
       const where = document.createElement("span");
       where.textContent = d == null ? "" : dir + " " + metres(d);
       button.append(name, where);
-      button.addEventListener("click", () => {
-        $("site-select").value = site.id;
-        renderSiteDistance();
-        renderWhere();
-        $("capture").scrollIntoView({ block: "start" });
-      });
+      button.addEventListener("click", () => chooseSite(site));
       li.appendChild(button);
       list.appendChild(li);
     });
@@ -566,8 +629,8 @@
       renderOutbox();
       renderNearby();
     });
-    window.addEventListener("online", () => { showNet(); Outbox.sendDue(true); if (state.session) refreshSites(); });
-    window.addEventListener("offline", showNet);
+    window.addEventListener("online", () => { showNet(); mapFailed = false; Outbox.sendDue(true); if (state.session) refreshSites(); });
+    window.addEventListener("offline", () => { showNet(); renderMap(); });
     // Periodic retry: `online` events are not reliable on every phone.
     setInterval(() => { showNet(); Outbox.sendDue(false); }, 3000);
   }
