@@ -107,6 +107,8 @@ def test_join_gives_a_token_stored_only_as_its_hash(api):
     assert tokens[0]["participant_id"] == body["participant_id"]
     assert token not in json.dumps([dict(t) for t in tokens])
     assert _token(api) != token  # every join a new random token
+    assert _join(api, team="2").json()["team"] == 2  # joined from team 2's sheet
+    assert _join(api, team="x").json()["team"] is None
 
 
 def test_wrong_code_is_refused_in_japanese_then_throttled(api):

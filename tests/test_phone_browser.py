@@ -26,7 +26,7 @@ from tests.harness.sheets_qr import sheet_encodes
 from wikitown.core.config import load_config, save_config
 from wikitown.store.db import finds, media
 from wikitown.store.events import open_event
-from wikitown.walk.sheets import join_url
+from wikitown.walk.sheets import join_url, team_link
 
 pytestmark = pytest.mark.usefixtures("store_backend")
 PHOTOS = PROJECT_ROOT / "tests" / "data" / "photos" / "yaizu"
@@ -82,8 +82,8 @@ def test_offline_captures_survive_a_reopen_and_a_killed_server(tmp_path, start_a
     done = _plan_sheets(event_dir, tmp_path / "sheets")
     assert done.returncode == 0, done.stderr
     assert "localhost" not in done.stderr
-    link = join_url(str(app), DEMO, cfg.code)
-    assert link.startswith(f"{app}/phone/?event={DEMO}&code=")
+    link = team_link(join_url(str(app), DEMO, cfg.code), 1)
+    assert link.startswith(f"{app}/phone/?event={DEMO}&code=") and link.endswith("&team=1")
     assert sheet_encodes(tmp_path / "sheets" / "team-1.pdf", link)
 
     points = site_points(event_dir)
@@ -102,6 +102,9 @@ def test_offline_captures_survive_a_reopen_and_a_killed_server(tmp_path, start_a
     # the send button is full width and visible without scrolling; touch targets are big enough
     box = page.locator("#save-button").bounding_box()
     assert box["height"] >= 44 and box["width"] >= page.viewport_size["width"] - 40
+    # the team's route from the sheet: its next stop
+    page.locator("#next-stop").wait_for(state="visible")
+    assert page.locator("#next-stop").inner_text().startswith("チーム1の次の目的地: 1. ")
     # the nearby list: the site we stand by comes first, with its distance and direction
     page.locator("#nearby li").first.wait_for()
     assert page.locator("#nearby li").first.get_attribute("data-site-id") == points[2][0]
@@ -210,10 +213,10 @@ def test_sheets_that_would_carry_localhost_warn(tmp_path, monkeypatch):
     assert done.returncode == 0, done.stderr
     assert "http://localhost:8501" in done.stderr and "public_url" in done.stderr
     assert sheet_encodes(tmp_path / "local" / "team-1.pdf",
-                         f"http://localhost:8501/phone/?event={DEMO}&code={load_config(event_dir).code}")
+                         f"http://localhost:8501/phone/?event={DEMO}&code={load_config(event_dir).code}&team=1")
     cfg = load_config(event_dir)
     save_config(event_dir, dataclasses.replace(cfg, public_url="https://walk.example.org"))
     done = _plan_sheets(event_dir, tmp_path / "public")
     assert done.returncode == 0 and "localhost" not in done.stderr
-    assert sheet_encodes(tmp_path / "public" / "team-1.pdf",
-                         f"https://walk.example.org/phone/?event={DEMO}&code={cfg.code}")
+    assert sheet_encodes(tmp_path / "public" / "team-2.pdf",
+                         f"https://walk.example.org/phone/?event={DEMO}&code={cfg.code}&team=2")

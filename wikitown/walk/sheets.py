@@ -60,6 +60,12 @@ def join_url(base_url: str, slug: str, code: str) -> str:
     return f"{base}/phone/?{urlencode({'event': slug, 'code': code})}"
 
 
+def team_link(link: str, team: int) -> str:
+    """A team sheet's join link: joining from it puts the participant in that team (the phone then
+    shows the team's route and next stop)."""
+    return f"{link}&{urlencode({'team': team})}" if link else ""
+
+
 def public_base_url(event) -> str:
     """Where phones reach the app: the event's ``public_url`` (event.toml), else the address the
     running ``serve`` gave (``WIKITOWN_PUBLIC_URL``) or last printed, else localhost (which no
@@ -414,7 +420,8 @@ def plan_bundle(plan: Plan, *, event_name: str = "", join_link: str = "", code: 
         if route.stops:
             files[f"team-{route.team}.gpx"] = team_gpx(route, plan, event_name=event_name, lang=lang).encode("utf-8")
             files[f"team-{route.team}.pdf"] = team_sheet_pdf(route, plan, event_name=event_name,
-                                                            join_link=join_link, code=code, lang=lang)
+                                                            join_link=team_link(join_link, route.team), code=code,
+                                                            lang=lang)
     return files
 
 

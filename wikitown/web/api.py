@@ -226,11 +226,13 @@ async def join(request: Request):
     if not ok:
         raise ApiError(403, "phone.error.code")
     licence = str(form.get("licence") or event.config.licence)
+    team = _float(form.get("team"), 1, 99)
     pid = await run_in_threadpool(join_event, event, str(form.get("credit", "")), licence,
-                                  wiki_user=str(form.get("wiki_user", "")), lang=lang)
+                                  wiki_user=str(form.get("wiki_user", "")), lang=lang,
+                                  team=int(team) if team is not None and team.is_integer() else None)
     token = await run_in_threadpool(issue_token, event, pid)
     person = await run_in_threadpool(get_participant, event, pid)
-    return JSONResponse({"token": token, "participant_id": pid, "credit": person["display_name"],
+    return JSONResponse({"token": token, "participant_id": pid, "credit": person["display_name"], "team": person["team"],
                          "licence": person["licence"], "event": {"slug": event.slug, "name": event.config.name}})
 
 

@@ -152,6 +152,7 @@
     $("capture").hidden = true;
     $("nearby-section").hidden = true;
     $("join-code").value = params.get("code") || $("join-code").value;
+    $("join-team").value = params.get("team") || "";
     const select = $("join-licence");
     select.innerHTML = "";
     ((state.event && state.event.licences) || []).forEach((lic) => {
@@ -449,10 +450,13 @@
       if (res.ok) {
         const body = await res.json();
         state.sites = body.sites;
+        state.team = body.team;
         await Outbox.store.setKv(key, body.sites);
+        await Outbox.store.setKv("team:" + state.slug, body.team);
       }
     } catch (e) { /* offline: the list kept last time */ }
     if (!state.sites.length) state.sites = (await Outbox.store.getKv(key)) || [];
+    if (state.team == null) state.team = await Outbox.store.getKv("team:" + state.slug);
     fillSiteSelect();
     renderNearby();
   }
@@ -520,7 +524,7 @@
       marker.dataset.siteId = site.id;
       marker.title = site.name;
       marker.setAttribute("aria-label", site.name);
-      marker.textContent = site.seq || "";
+      marker.textContent = state.team && site.team === state.team && site.seq ? site.seq : "";
       marker.style.left = (x - left) + "px";
       marker.style.top = (y - top) + "px";
       marker.addEventListener("click", () => chooseSite(site));
@@ -551,13 +555,28 @@
     renderMap();
     list.innerHTML = "";
     $("nearby-status").textContent = state.position ? T("phone.nearby.sorted") : T("phone.nearby.no_position");
+    // The team's route: its next stop is the first one nobody has sent a find from yet.
+    const route = state.team ? state.sites.filter((s) => s.team === state.team && s.seq).sort((a, b) => a.seq - b.seq) : [];
+    const next = route.find((s) => !s.found);
+    $("next-stop").hidden = !next;
+    if (next) {
+      let text = T("phone.nearby.next", { team: state.team, seq: next.seq, site: next.name });
+      if (state.position) {
+        text += " " + direction(bearing(state.position.lat, state.position.lon, next.lat, next.lon)) + " " +
+          metres(distanceM(state.position.lat, state.position.lon, next.lat, next.lon));
+      }
+      $("next-stop").textContent = text;
+      $("next-stop").dataset.siteId = next.id;
+    }
     sortedSites().slice(0, 30).forEach(({ site, d, dir }) => {
       const li = document.createElement("li");
       li.dataset.siteId = site.id;
       const button = document.createElement("button");
       button.type = "button";
       const name = document.createElement("span");
-      name.textContent = (site.seq ? site.seq + ". " : "") + site.name;
+      const mine = state.team && site.team === state.team && site.seq;
+      name.textContent = (mine ? site.seq + ". " : "") + site.name;
+      if (next && site.id === next.id) li.dataset.next = "yes";
       const article = document.createElement("span");
       article.className = "badge" + (site.article === "missing" ? " missing" : "");
       article.textContent = T("phone.article." + site.article);
