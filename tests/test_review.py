@@ -16,8 +16,11 @@ def store(tmp_path):
     return s
 
 
+FIRST = "first<ref>x</ref>\n"  # a text the checks pass: approval is refused while they fail
+
+
 def _new(store, site="s1"):
-    return review.create_draft(store, site, "常楽寺 (焼津市)", "first\n", author="Aki", role="participant")
+    return review.create_draft(store, site, "常楽寺 (焼津市)", FIRST, author="Aki", role="participant")
 
 
 def test_full_path_and_log(store):
@@ -36,7 +39,7 @@ def test_full_path_and_log(store):
     log = review.review_log(store, d.id)
     assert log[1]["comment"] == "出典を足してください <script>" and log[1]["revision_id"] == rev2
     assert [r.wikitext for r in review.revisions(store, d.id)] == [
-        "first\n", "first\nsecond\n", "first\nsecond<ref>x</ref>\n"]
+        FIRST, "first\nsecond\n", "first\nsecond<ref>x</ref>\n"]
     assert review.approved_drafts(store)[0]["wikitext"] == "first\nsecond<ref>x</ref>\n"
     d = review.mark_published(store, d.id, "常楽寺 (焼津市)", 1234, by="TownBot")
     assert (d.state, d.published_title, d.published_revid) == ("published", "常楽寺 (焼津市)", 1234)
@@ -129,6 +132,6 @@ def test_diff_between_any_two_revisions(store):
 def test_one_draft_per_site(store):
     a = _new(store)
     b = review.create_draft(store, "s1", "other", "other", author="x", role="librarian")
-    assert a.id == b.id and review.current_wikitext(store, a.id) == "first\n"
+    assert a.id == b.id and review.current_wikitext(store, a.id) == FIRST
     assert review.allowed_actions("in_review", "librarian") == ["request_changes", "approve", "withdraw"]
     assert review.allowed_actions("in_review", "participant") == []

@@ -32,6 +32,7 @@ from mwparserfromhell.nodes import Comment, Heading
 
 from wikitown.drafts import citations
 from wikitown.drafts.citations import Source, text_node
+from wikitown.drafts.sortkey import sort_key
 from wikitown.core.errors import ServiceError, ServiceUnavailable
 from wikitown.core.normalize import kata_to_hira, nfkc
 from wikitown.store.db import Store, finds, media, participants, publish_journal, sites
@@ -392,8 +393,10 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
         used.add(rname)
         return str(citations.ref(src, lang, page=page, name=rname))
 
-    # The lead's facts (name, place, designation) come from the open data when the site came from it.
-    dataset = next((s for s in sources if s[0].kind == "dataset"), sources[0] if sources else None)
+    # The lead's facts (name, place, designation) come from the dataset the site came from, so the
+    # lead cites that dataset (the one registered from the site's provenance first), never a book.
+    datasets = [s for s in sources if s[0].kind == "dataset"]
+    dataset = next((s for s in datasets if (s[0].data or {}).get("file")), datasets[0] if datasets else None)
     lead_ref = cite(*dataset) if dataset else ""
     out: list[str] = []
 
@@ -458,11 +461,18 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
     # sort key and categories
     tail = []
     if lang == "ja":
-        tail.append("{{DEFAULTSORT:" + escape(reading) + "}}")
+        tail.append(defaultsort(reading))
     tail.extend(f"[[Category:{escape(c)}]]" for c in categories(site, lang, kind, pref_ja, pref_en))
     out.append("\n".join(tail))
     text = "\n\n".join(out) + "\n"
     return BuiltDraft(site.id, title.title, text, title.status, flags)
+
+
+def defaultsort(reading: str) -> str:
+    """``{{DEFAULTSORT:key}}`` with jawiki's sort-key rules (:mod:`wikitown.drafts.sortkey`)."""
+    from mwparserfromhell.nodes import Template
+
+    return str(Template(text_node("DEFAULTSORT:" + escape(sort_key(reading)))))
 
 
 def _without_pages(src: Source) -> Source:
@@ -576,8 +586,15 @@ def wiki_api(event):
 def open_draft(event, site_id: str, *, author: str = "wikitown", role: str = "librarian", api=None,
                check_wiki: bool = True):
     """The site's draft, building and storing a first revision if it has none.
-    Returns (Draft, TitleCheck or None when the draft already existed)."""
-    from wikitown.drafts import review
+    Returns (Draft, TitleCheck or None when the draft already existed).
+
+    What is built depends on the site's article (:func:`wikitown.drafts.edits.target_for`): for a
+    site whose article exists (or whose organizer chose to edit an article), an edit of that
+    article, fetched from the wiki (so ``check_wiki=False`` cannot make one); for an
+    ``ambiguous`` site, nothing until the organizer has chosen a title
+    (``drafts.error.choose_title``); otherwise a new article. The generated text's author is
+    ``wikitown``; ``author`` is named in the revision's summary."""
+    from wikitown.drafts import edits, review
     from wikitown.core.errors import InputError
     from wikitown.drafts.register import sources_for_site
 
@@ -586,23 +603,47 @@ def open_draft(event, site_id: str, *, author: str = "wikitown", role: str = "li
         return existing, None
     from wikitown.drafts.register import register_opendata
 
-    register_opendata(event)
     found = load_sites(event.store, [site_id])
     if not found:
         raise InputError(f"no site {site_id!r}", key="drafts.error.no_site", site=site_id)
     site = found[0]
+    target = edits.target_for(event.store, site_id)
+    if target is None:
+        raise InputError("choose the title first", key="drafts.error.choose_title", name=site.name,
+                         title=edits.ambiguous_title(event.store, site_id))
+    register_opendata(event)
     lang = event.config.wiki
     area = event.config.area
-    candidates = {site.id: candidate_titles(site, lang, area.municipality)[:2]}
+    summary = f"wikitown: first draft from the site's data (asked by {author})" if author != review.GENERATED_BY \
+        else "wikitown: first draft from the site's data"
     if check_wiki and api is None:
         api = wiki_api(event)
-    check = check_titles(api if check_wiki else None, candidates)[site.id]
     photos = known_photos(event.store)
-    built = build_draft(site, lang, sources=sources_for_site(event.store, site_id),
+    site_sources = sources_for_site(event.store, site_id)
+    if target.mode == "edit":
+        if not check_wiki:
+            raise InputError("an article's edit needs the wiki", key="drafts.error.edit_offline",
+                             title=target.title)
+        article = edits.fetch_article(api, target.title)
+        datasets = [s for s, _ in site_sources if s.kind == "dataset"]
+        dataset = next((d for d in datasets if (d.data or {}).get("file")), datasets[0] if datasets else None)
+        text = edits.propose_edit(article.wikitext, site_name=site.name, designation=site.designation,
+                                  category=site.category, photos=[p.file_name for p in photos.get(site.id, [])],
+                                  dataset=dataset, lang=lang)
+        draft = review.create_draft(event.store, site_id, article.title, text, author=review.GENERATED_BY,
+                                    role=role, summary=summary + f" [edit of {article.title} r{article.revid}]",
+                                    base=article)
+        return draft, TitleCheck(article.title, "edit", article.title)
+    if target.title:  # the organizer's choice for a new article
+        check = TitleCheck(target.title, "chosen", target.title)
+    else:
+        candidates = {site.id: candidate_titles(site, lang, area.municipality)[:2]}
+        check = check_titles(api if check_wiki else None, candidates)[site.id]
+    built = build_draft(site, lang, sources=site_sources,
                         photos=photos.get(site.id, []), unnamed_photos=len(photos.get(f"{site.id}#unnamed", [])),
                         title=check, municipality=area.municipality, municipality_code=area.municipality_code)
-    draft = review.create_draft(event.store, site_id, built.title, built.wikitext, author=author, role=role,
-                                summary="wikitown: first draft from the site's data")
+    draft = review.create_draft(event.store, site_id, built.title, built.wikitext, author=review.GENERATED_BY,
+                                role=role, summary=summary)
     return draft, check
 
 
@@ -616,17 +657,35 @@ def save(event, draft_id: int, wikitext: str, *, author: str, role: str, summary
     return rev_id, check_draft(event.store, draft_id, wikitext)
 
 
+def act(event, draft_id: int, action: str, *, author: str, role: str, comment: str = "",
+        override_reason: str = ""):
+    """A review action (submit, approve, request_changes, withdraw) with the event's rules
+    (``[review] approvals``). The app's buttons and ``python -m wikitown draft`` call this."""
+    from wikitown.drafts import review
+
+    return review.transition(event.store, draft_id, action, author=author, role=role, comment=comment,
+                             override_reason=override_reason,
+                             approvals_required=event.config.approvals_required)
+
+
 def check_draft(store: Store, draft_id: int, wikitext: str | None = None):
-    """Findings for a draft's text (current revision unless given), with its site's position."""
+    """Findings for a draft's text (current revision unless given), with its site's position.
+    For an edit of an existing article, only the findings the edit brings."""
     from wikitown.drafts import review
     from wikitown.drafts.checks import check_wikitext
+
+    from wikitown.drafts.edits import base_of, new_findings
 
     draft = review.get_draft(store, draft_id)
     if wikitext is None:
         wikitext = review.current_wikitext(store, draft_id)
     site = load_sites(store, [draft.site_id]) if draft else []
     lat, lon = (site[0].lat, site[0].lon) if site else (None, None)
-    return check_wikitext(wikitext, site_lat=lat, site_lon=lon)
+    findings = check_wikitext(wikitext, site_lat=lat, site_lon=lon)
+    base = base_of(store, draft_id) if draft else None
+    if base is not None:  # an edit answers for what it adds, not for the article's older problems
+        findings = new_findings(findings, check_wikitext(base.wikitext, site_lat=lat, site_lon=lon))
+    return findings
 
 
 def preview(wikitext: str, title: str, api) -> Preview:

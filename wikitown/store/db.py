@@ -266,7 +266,34 @@ def _core_v1(conn: sa.Connection) -> None:
     METADATA.create_all(conn, tables=_CORE_V1)
 
 
-MIGRATIONS: dict[str, list[Callable[[sa.Connection], None]]] = {"core": [_core_v1]}
+# Drafts that are edits of an existing article: the page and the revision the edit was made
+# against (publishing refuses when the article changed since), and the text of that revision.
+draft_bases = sa.Table(
+    "draft_bases", METADATA,
+    sa.Column("draft_id", sa.Integer, sa.ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("revid", sa.Integer, nullable=False),
+    sa.Column("wikitext", sa.Text, nullable=False),
+    sa.Column("fetched_at", sa.String(40)),
+)
+
+# The organizer's choice of title for a site whose title is ambiguous on the wiki (or whose
+# matched article is not about it): write a new article under ``title``, or edit the article ``title``.
+title_choices = sa.Table(
+    "title_choices", METADATA,
+    sa.Column("site_id", sa.String(80), sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("mode", sa.String(8), nullable=False),  # new | edit
+    sa.Column("chosen_by", sa.Text, default=""),
+    sa.Column("chosen_at", sa.String(40)),
+)
+
+
+def _drafts_v1(conn: sa.Connection) -> None:
+    METADATA.create_all(conn, tables=[draft_bases, title_choices])
+
+
+MIGRATIONS: dict[str, list[Callable[[sa.Connection], None]]] = {"core": [_core_v1], "drafts": [_drafts_v1]}
 
 
 def register_migrations(component: str, steps: list[Callable[[sa.Connection], None]]) -> None:
