@@ -48,6 +48,7 @@ PROPERTIES = {"ja": "文化財", "en": "Cultural properties"}
 NOTES = {"ja": "脚注", "en": "References"}
 REFLIST_TEMPLATES = {"reflist", "notelist", "references", "脚注ヘルプ"}
 CATEGORY_PREFIXES = ("category:", "カテゴリ:")
+EXCERPT_KEY = 15  # characters of a finding's excerpt that identify it (what follows may change)
 FILE_PREFIX_RE = re.compile(r"^\s*(file|image|ファイル|画像)\s*:\s*", re.IGNORECASE)
 
 
@@ -287,11 +288,15 @@ def propose_edit(article_text: str, *, site_name: str, designation: str = "", ca
 
 def new_findings(findings: list, base_findings: list) -> list:
     """The findings an edit brings: those of the whole article minus those it already had
-    (matched by problem and excerpt, so lines moving down do not count as new)."""
-    had = Counter((f.code, f.excerpt) for f in base_findings)
+    (matched by problem, section and the start of the excerpt, so lines moving down, or what
+    follows a paragraph changing, do not make an old problem new)."""
+    def key_of(f):
+        return f.code, f.section, f.excerpt[:EXCERPT_KEY]
+
+    had = Counter(key_of(f) for f in base_findings)
     out = []
     for f in findings:
-        key = (f.code, f.excerpt)
+        key = key_of(f)
         if had[key]:
             had[key] -= 1
         else:
