@@ -135,3 +135,68 @@ def test_one_draft_per_site(store):
     assert a.id == b.id and review.current_wikitext(store, a.id) == FIRST
     assert review.allowed_actions("in_review", "librarian") == ["request_changes", "approve", "withdraw"]
     assert review.allowed_actions("in_review", "participant") == []
+
+
+# --- approval is a gate (issue 12.7) -----------------------------------------------------------
+
+def _in_review(store, text=FIRST, writer="Aki"):
+    d = review.create_draft(store, "s1", "常楽寺 (焼津市)", text, author=writer, role="participant")
+    review.transition(store, d.id, "submit", author=writer, role="participant")
+    return d
+
+
+def test_writer_and_submitter_cannot_approve(store):
+    d = _in_review(store)
+    with pytest.raises(AccessDenied) as err:
+        review.transition(store, d.id, "approve", author="Aki", role="librarian")
+    assert err.value.key == "drafts.review.own_draft" and "Aki" in err.value.message("ja")
+    with pytest.raises(AccessDenied) as err:  # the same person, typed differently
+        review.transition(store, d.id, "approve", author=" ａｋｉ ", role="organizer")
+    assert err.value.key == "drafts.review.own_draft"
+    with pytest.raises(AccessDenied) as err:
+        review.transition(store, d.id, "approve", author="", role="librarian")
+    assert err.value.key == "drafts.review.name_needed"
+    # someone who only submitted it is one of its writers too
+    review.transition(store, d.id, "withdraw", author="Lib", role="librarian")
+    review.transition(store, d.id, "submit", author="Ben", role="librarian")
+    with pytest.raises(AccessDenied):
+        review.transition(store, d.id, "approve", author="Ben", role="librarian")
+    assert review.get_draft(store, d.id).state == "in_review"
+    assert review.writers(store, d.id) == ["Aki", "Ben"]
+    assert review.transition(store, d.id, "approve", author="Lib", role="librarian").state == "approved"
+
+
+def test_failing_checks_refuse_approval_unless_a_reason_is_written(store):
+    d = _in_review(store, "'''常楽寺'''は寺院。\n\n== 歴史 ==\n<!-- wikitown:placeholder 由緒 -->\n")
+    with pytest.raises(AccessDenied) as err:
+        review.transition(store, d.id, "approve", author="Lib", role="librarian")
+    assert err.value.key == "drafts.review.checks_fail" and err.value.params["count"] == 2
+    assert review.get_draft(store, d.id).state == "in_review"
+    with pytest.raises(AccessDenied):
+        review.transition(store, d.id, "approve", author="Lib", role="librarian", override_reason="   ")
+    d = review.transition(store, d.id, "approve", author="Lib", role="librarian",
+                          override_reason="出典は市史 p.12 で確認、歴史の節は公開後に書く")
+    assert d.state == "approved"
+    log = review.review_log(store, d.id)
+    override = next(r for r in log if r["action"] == "override")
+    assert override["author"] == "Lib" and override["comment"].startswith("出典は市史 p.12 で確認")
+    assert "unreferenced_paragraph" in override["comment"] and "placeholder" in override["comment"]
+    assert [r["action"] for r in log][-2:] == ["override", "approve"]
+
+
+def test_two_approvals_by_different_people_when_required(store):
+    d = _in_review(store)
+    d = review.transition(store, d.id, "approve", author="Lib", role="librarian", approvals_required=2)
+    assert d.state == "in_review" and review.approvals(store, d.id) == ["Lib"]
+    with pytest.raises(AccessDenied) as err:
+        review.transition(store, d.id, "approve", author="lib", role="librarian", approvals_required=2)
+    assert err.value.key == "drafts.review.already_approved"
+    assert review.approved_drafts(store) == []
+    # a new revision is other text: the approvals so far do not count for it
+    review.save_revision(store, d.id, "first<ref>y</ref>\n", author="Aki", role="participant")
+    assert review.approvals(store, d.id) == []
+    review.transition(store, d.id, "approve", author="Lib", role="librarian", approvals_required=2)
+    d = review.transition(store, d.id, "approve", author="Org", role="organizer", approvals_required=2)
+    assert d.state == "approved" and review.approvals(store, d.id) == ["Lib", "Org"]
+    assert [r["to_state"] for r in review.review_log(store, d.id) if r["action"] == "approve"] == \
+        ["in_review", "in_review", "approved"]

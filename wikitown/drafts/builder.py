@@ -191,7 +191,7 @@ def romanise(text: str) -> str:
 def reading_for(site: Site) -> tuple[str, bool]:
     """(hiragana reading, guessed). The open data's reading (often katakana) wins."""
     given = nfkc(site.name_kana)
-    if given and re.fullmatch(r"[\u3040-\u30ffー・\s()（）]+", given):
+    if given and re.fullmatch(r"[\u3040-\u30ffー・\s()（）0-9]+", given):  # kana (and digits: 3号線)
         return kata_to_hira(given), False
     return guess_reading(site.name), True
 
