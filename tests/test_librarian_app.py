@@ -113,6 +113,16 @@ def test_draft_edit_checks_hints_and_review(event):
     warnings = [w.value for w in at.warning]
     assert any("script" in w for w in warnings) and any("書きかけ" in w for w in warnings)
     at.button(key="draft_submit_1").click().run()
+    # Approval is a gate (issue 12.7): not by the person who wrote and submitted it ...
+    at.button(key="draft_approve_1").click().run()
+    assert not at.exception
+    assert any("書いたか、レビューを依頼した人" in e.value for e in at.error)
+    assert not any("承認済み" in m.value for m in at.markdown)
+    # ... and not while the checks report findings, unless the reviewer writes why
+    at.text_input(key="draft_author").set_value("別の司書").run()
+    at.button(key="draft_approve_1").click().run()
+    assert any("指摘が残っているため承認できません" in e.value for e in at.error)
+    at.text_input(key="draft_override_1").set_value("script は公開前に消す約束").run()
     at.button(key="draft_approve_1").click().run()
     assert not at.exception
     assert any("承認済み" in m.value for m in at.markdown)
