@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.publish_data import EventBuilder
+from wikitown.cli import main
 from wikitown.core.errors import InputError
 from wikitown.drafts import builder as drafts
 from wikitown.drafts import edits, register, review
@@ -167,6 +168,19 @@ def test_article_changed_after_the_draft_is_an_edit_conflict_not_an_overwrite(tm
     notice = next(n for n in again.pages[0].notices if n.key == "publish.notice.article_changed")
     assert again.pages[0].status == "blocked" and notice.params["latest"] != notice.params["base"]
     assert mediawiki.page_text(name) == theirs
+    # Carried over to the article's current revision, reviewed again, then published on top of it.
+    latest = revisions(mediawiki, name)[-1]["revid"]
+    assert main(["draft", str(b.event.dir), site, "--rebase", "--as", "司書 佐藤", "--role", "librarian"]) == 0
+    assert edits.base_of(b.store, draft.id).revid == latest
+    assert review.get_draft(b.store, draft.id).state == "in_review"  # other text: approve it again
+    drafts.act(b.event, draft.id, "approve", author="司書 佐藤", role="librarian")
+    plan = make_plan(b.event, files, pages)
+    assert (plan.pages[0].status, plan.pages[0].base_revid) == ("todo", latest)
+    assert not run_apply(b.event, plan, files, pages).failed
+    history = revisions(mediawiki, name)
+    assert len(history) == 3 and history[2]["parentid"] == latest
+    content = history[2]["slots"]["main"]["content"]
+    assert "[[Category:正岡子規]]" in content and "台東区指定史跡" in content and DATASET_URL in content
 
 
 def test_an_edit_needs_the_wiki_and_an_article(tmp_path, mediawiki, api):
@@ -181,3 +195,14 @@ def test_an_edit_needs_the_wiki_and_an_article(tmp_path, mediawiki, api):
     assert review.draft_for_site(b.store, site) is None
     with b.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(sites)).scalar_one() == 1
+
+
+def test_merge_carries_insertions_over_and_refuses_collisions():
+    base = "a\nb\nc\n\n== 脚注 ==\n<references />"
+    ours = "a\nb\nc\n\n== ギャラリー ==\n<gallery>\nFile:x.jpg|x\n</gallery>\n\n== 脚注 ==\n<references />\n"
+    theirs = "a\nB (improved)\nc\n\n== 脚注 ==\n<references />\n[[Category:Y]]"
+    merged = edits.merge3(base, ours, theirs)
+    assert merged == ("a\nB (improved)\nc\n\n== ギャラリー ==\n<gallery>\nFile:x.jpg|x\n</gallery>\n\n"
+                      "== 脚注 ==\n<references />\n[[Category:Y]]\n")
+    # the draft changed line b, and so did the article: a person decides
+    assert edits.merge3(base, base.replace("b", "b<ref>x</ref>"), theirs) is None

@@ -99,6 +99,17 @@ def editor(ctx: Context, draft: review.Draft) -> None:
     base = edits.base_of(store, draft.id)
     if base is not None:
         st.info(t("drafts.edit_of", title=md_escape(base.title), revid=base.revid))
+        refreshed = st.session_state.pop("draft_refreshed", None)
+        if refreshed:
+            st.success(t("drafts.refreshed", revid=refreshed))
+        if draft.state != "published" and st.button(t("drafts.refresh"), key=f"draft_refresh_{draft.id}"):
+            try:
+                new_base = edits.refresh_base(ctx.event, draft.id, author=_author(ctx), role=ctx.role or "")
+            except WikitownError as exc:
+                show_error(ctx, exc)
+            else:
+                st.session_state["draft_refreshed"] = new_base.revid
+                st.rerun()
     left, right = st.columns([3, 2])
     with left:
         key = f"draft_text_{draft.id}_{current.id}"

@@ -29,6 +29,8 @@ def register(sub) -> None:
                      help="send it back to its writers (--reason says what to change)")
     act.add_argument("--withdraw", dest="action", action="store_const", const="withdraw",
                      help="take it out of review")
+    act.add_argument("--rebase", dest="action", action="store_const", const="rebase",
+                     help="(edits of existing articles) carry the draft over to the article's current revision")
     act.add_argument("--choose-title", metavar="TITLE",
                      help="(ambiguous titles) write a new article under TITLE, or with --edit-existing "
                           "improve the existing article TITLE")
@@ -63,6 +65,10 @@ def _draft(args) -> int:
         print(t("drafts.cli.title_unchecked", lang, title=title_check.title, reason=title_check.reason),
               file=sys.stderr)
     base = edits.base_of(event.store, draft.id)
+    if args.action == "rebase":
+        base = edits.refresh_base(event, draft.id, author=args.name, role=args.role)
+        print(t("drafts.refreshed", lang, revid=base.revid), file=sys.stderr)
+        return 0
     if args.action:
         findings = drafts.check_draft(event.store, draft.id) if args.action == "approve" else []
         for finding in findings:

@@ -22,6 +22,7 @@ a new article under a title of their choosing, or an edit of an existing article
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -302,3 +303,67 @@ def new_findings(findings: list, base_findings: list) -> list:
         else:
             out.append(f)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the article changed meanwhile: carry the edit over to its new revision
+
+
+def merge3(base: str, ours: str, theirs: str) -> str | None:
+    """``theirs`` with the changes ``ours`` made to ``base``, line by line; ``None`` when a change
+    touches lines that ``theirs`` changed too (a person must decide)."""
+    def lines(text: str) -> list[str]:
+        return (text if text.endswith("\n") else text + "\n").splitlines(keepends=True) if text else []
+
+    b, o, t = lines(base), lines(ours), lines(theirs)
+    to_theirs: dict[int, int] = {}
+    for tag, i1, i2, j1, _j2 in difflib.SequenceMatcher(None, b, t, autojunk=False).get_opcodes():
+        if tag == "equal":
+            to_theirs.update({i1 + k: j1 + k for k in range(i2 - i1)})
+    changes: list[tuple[int, int, list[str]]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, b, o, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if i1 < i2:  # lines of the base replaced or removed: they must be untouched in theirs
+            where = [to_theirs.get(k) for k in range(i1, i2)]
+            if None in where or where != list(range(where[0], where[0] + len(where))):
+                return None
+            changes.append((where[0], where[-1] + 1, o[j1:j2]))
+        elif i1 in to_theirs:
+            changes.append((to_theirs[i1], to_theirs[i1], o[j1:j2]))
+        elif i1 - 1 in to_theirs:
+            changes.append((to_theirs[i1 - 1] + 1, to_theirs[i1 - 1] + 1, o[j1:j2]))
+        elif i1 == len(b):
+            changes.append((len(t), len(t), o[j1:j2]))
+        else:
+            return None
+    for start, end, new in sorted(changes, key=lambda c: (c[0], c[1]), reverse=True):
+        t[start:end] = new
+    merged = "".join(t)
+    return merged if theirs.endswith("\n") or ours.endswith("\n") else merged.rstrip("\n")
+
+
+def refresh_base(event, draft_id: int, *, author: str, role: str, api=None) -> Base:
+    """Bring an edit draft onto the article's current revision: the draft's changes are carried
+    over (:func:`merge3`) and saved as a new revision (an approved draft goes back to review:
+    the text changed), and the new base is kept. Refused when the changes collide
+    (``drafts.error.rebase_conflict``) or the draft is not an edit."""
+    from wikitown.drafts import review
+    from wikitown.drafts.builder import wiki_api
+
+    base = base_of(event.store, draft_id)
+    if base is None:
+        raise InputError("not an edit of an article", key="drafts.error.not_an_edit", id=draft_id)
+    article = fetch_article(api if api is not None else wiki_api(event), base.title)
+    if article.revid == base.revid:
+        return base
+    current = review.current_wikitext(event.store, draft_id)
+    merged = merge3(base.wikitext, current, article.wikitext)
+    if merged is None:
+        raise InputError("the article changed where the draft does", key="drafts.error.rebase_conflict",
+                         title=article.title, base=base.revid, latest=article.revid)
+    review.save_revision(event.store, draft_id, merged, author=review.GENERATED_BY, role=role,
+                         summary=f"wikitown: carried over to {article.title} r{article.revid} (asked by {author})")
+    with event.store.write() as c:
+        save_base(c, draft_id, article)
+    return base_of(event.store, draft_id)
