@@ -145,7 +145,8 @@ def test_exists_site_is_published_as_an_edit_of_its_article(tmp_path, mediawiki,
     assert report.wiki.checked and report.wiki.pages_by_namespace == {0: 1, 118: 1}
 
 
-def test_article_changed_after_the_draft_is_an_edit_conflict_not_an_overwrite(tmp_path, mediawiki, specs, api):
+def test_article_changed_after_the_draft_is_an_edit_conflict_not_an_overwrite(tmp_path, mediawiki, specs, api,
+                                                                              monkeypatch):
     b = EventBuilder(tmp_path)
     name = f"子規庵 {b.tag}"
     mediawiki.create_page(name, article_text(name), user="other")
@@ -170,6 +171,7 @@ def test_article_changed_after_the_draft_is_an_edit_conflict_not_an_overwrite(tm
     assert mediawiki.page_text(name) == theirs
     # Carried over to the article's current revision, reviewed again, then published on top of it.
     latest = revisions(mediawiki, name)[-1]["revid"]
+    monkeypatch.setenv("WIKITOWN_WIKI_API_URL", mediawiki.api_url)  # the command reads the event's wiki
     assert main(["draft", str(b.event.dir), site, "--rebase", "--as", "司書 佐藤", "--role", "librarian"]) == 0
     assert edits.base_of(b.store, draft.id).revid == latest
     assert review.get_draft(b.store, draft.id).state == "in_review"  # other text: approve it again
