@@ -148,3 +148,32 @@ def test_preview_through_the_loopback_wiki(event, mediawiki, monkeypatch):
     frames = [e for e in at.get("iframe")]
     assert frames and "mw-parser-output" in frames[0].proto.srcdoc
     assert "常楽寺" in frames[0].proto.srcdoc
+
+
+def test_exists_site_draft_is_an_edit_shown_as_a_diff(event, mediawiki, monkeypatch):
+    import uuid
+
+    from wikitown.drafts import edits, review
+    from wikitown.store.events import open_event
+
+    ev, _ = event
+    monkeypatch.setenv("WIKITOWN_WIKI_API_URL", mediawiki.api_url)
+    title = f"子規庵 {uuid.uuid4().hex[:6]}"
+    mediawiki.create_page(title, f"'''{title}'''は旧居。<ref>保存会</ref>\n\n== 脚注 ==\n<references />")
+    upsert_sites(ev.store, [{"id": "s1", "name": "常楽寺", "article_status": "exists", "article_title": title,
+                             "designation": "台東区指定史跡"}])
+    from wikitown.drafts import register
+    from wikitown.drafts.citations import Source
+
+    register.add_source(ev.store, Source("dataset", "台東区文化財一覧", publisher="台東区",
+                                         url="https://example.org/taito.csv", data={"licence": "CC BY 4.0"}), ["s1"])
+    at = _app(ev)
+    assert any(title in i.value and "編集案" in i.value for i in at.info)
+    at.button(key="draft_create").click().run()
+    assert not at.exception, at.exception
+    assert any("既存の記事" in i.value and title in i.value for i in at.info)
+    diff = next(c.value for c in at.code if c.value.startswith("---"))
+    assert "+* 台東区指定史跡<ref" in diff and "CC BY 4.0" in diff
+    store = open_event(ev.dir).store
+    draft = review.draft_for_site(store, "s1")
+    assert draft.title == title and edits.base_of(store, draft.id).title == title
