@@ -198,13 +198,3 @@ def test_an_edit_needs_the_wiki_and_an_article(tmp_path, mediawiki, api):
     with b.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(sites)).scalar_one() == 1
 
-
-def test_merge_carries_insertions_over_and_refuses_collisions():
-    base = "a\nb\nc\n\n== 脚注 ==\n<references />"
-    ours = "a\nb\nc\n\n== ギャラリー ==\n<gallery>\nFile:x.jpg|x\n</gallery>\n\n== 脚注 ==\n<references />\n"
-    theirs = "a\nB (improved)\nc\n\n== 脚注 ==\n<references />\n[[Category:Y]]"
-    merged = edits.merge3(base, ours, theirs)
-    assert merged == ("a\nB (improved)\nc\n\n== ギャラリー ==\n<gallery>\nFile:x.jpg|x\n</gallery>\n\n"
-                      "== 脚注 ==\n<references />\n[[Category:Y]]\n")
-    # the draft changed line b, and so did the article: a person decides
-    assert edits.merge3(base, base.replace("b", "b<ref>x</ref>"), theirs) is None

@@ -6,7 +6,7 @@ import pytest
 
 from wikitown.drafts import builder as drafts
 
-from wikitown.drafts import register
+from wikitown.drafts import edits, register
 
 from wikitown.drafts import review
 from wikitown.drafts.citations import Source
@@ -201,3 +201,43 @@ def test_disambiguated_title_stays_out_of_the_lead():
     built = build_draft(site, "en", title=check)
     assert built.title == "Jōraku-ji (Yaizu)" and built.title_status == "disambiguated"
     assert built.wikitext.count("'''Jōraku-ji''' (常楽寺") == 1 and "(Yaizu)'''" not in built.wikitext
+
+
+def test_merge_carries_insertions_over_and_refuses_collisions():
+    base = "a\nb\nc\n\n== 脚注 ==\n<references />"
+    ours = "a\nb\nc\n\n== ギャラリー ==\n<gallery>\nFile:x.jpg|x\n</gallery>\n\n== 脚注 ==\n<references />\n"
+    theirs = "a\nB (improved)\nc\n\n== 脚注 ==\n<references />\n[[Category:Y]]"
+    merged = edits.merge3(base, ours, theirs)
+    assert merged == ("a\nB (improved)\nc\n\n== ギャラリー ==\n<gallery>\nFile:x.jpg|x\n</gallery>\n\n"
+                      "== 脚注 ==\n<references />\n[[Category:Y]]\n")
+    # the draft changed line b, and so did the article: a person decides
+    assert edits.merge3(base, base.replace("b", "b<ref>x</ref>"), theirs) is None
+
+
+def test_edit_joins_the_articles_own_gallery_and_properties_section():
+    article = ("'''常楽寺'''は寺院。<ref>a</ref>\n\n== 文化財 ==\n* 本堂\n\n== ギャラリー ==\n<gallery>\n"
+               "File:Old.jpg|本堂\n</gallery>\n\n== 脚注 ==\n{{Reflist}}\n\n{{DEFAULTSORT:しようらくし}}\n"
+               "[[Category:静岡県の寺院]]\n")
+    data = Source("dataset", "焼津市 文化財マップ", publisher="焼津市", url="https://example.org/m",
+                  data={"licence": "CC BY 4.0"}, id=3)
+    text = edits.propose_edit(article, site_name="常楽寺 {{Delete}}", designation="市指定文化財",
+                              category="建造物", photos=["Old.jpg", "New photo.jpg", "Bad|name.jpg"], dataset=data)
+    assert text.count("<gallery>") == 1 and text.count("File:Old.jpg") == 1 and "Bad|name" not in text
+    assert "File:Old.jpg|本堂\nFile:New photo.jpg|常楽寺 " in text
+    assert "== 文化財 ==\n* 本堂\n* 市指定文化財 建造物<ref name=\"src3\">{{Cite web|和書|" in text
+    assert "|type=オープンデータ、CC BY 4.0}}</ref>\n\n== ギャラリー ==" in text
+    assert "<references />" not in text  # {{Reflist}} is the article's reference list
+    assert not [t for t in mwparserfromhell.parse(text).filter_templates() if str(t.name).strip() == "Delete"]
+    # what the article already has is not added twice
+    again = edits.propose_edit(text, site_name="常楽寺", designation="市指定文化財", photos=["New photo.jpg"],
+                               dataset=data)
+    assert again == text
+
+
+def test_edit_of_a_stub_puts_new_sections_before_its_categories():
+    data = Source("dataset", "一覧", url="https://example.org/l", id=1)
+    text = edits.propose_edit("'''X'''は寺。\n[[Category:A]]\n[[Category:B]]", site_name="X", designation="県指定",
+                              photos=["X.jpg"], dataset=data)
+    assert text.startswith("'''X'''は寺。\n")
+    assert text.index("== ギャラリー ==") < text.index("== 文化財 ==") < text.index("== 脚注 ==\n<references />") \
+        < text.index("[[Category:A]]")
