@@ -95,7 +95,7 @@ def test_exists_site_is_published_as_an_edit_of_its_article(tmp_path, mediawiki,
     cite = ("{{Cite web|和書|url=" + DATASET_URL + "|title=台東区文化財一覧|publisher=台東区|accessdate=2026-11-28"
             "|type=オープンデータ、CC BY 4.0}}")
     assert f"== ギャラリー ==\n<gallery>\nFile:{photo}|{name}\n</gallery>" in text
-    assert f"== 文化財 ==\n* 台東区指定史跡 史跡<ref name=" in text and cite in text
+    assert "== 文化財 ==\n* 台東区指定史跡 史跡<ref name=" in text and cite in text
     # new sections go before the closing ones; nothing of the article is removed or changed
     assert text.index("== ギャラリー ==") < text.index("== 文化財 ==") < text.index("== 脚注 ==")
     diff = review.diff_text(base.wikitext, text)
