@@ -80,10 +80,10 @@ def choose_title(ctx: Context, site_id: str, name: str, target) -> None:
             except WikitownError as exc:
                 show_error(ctx, exc)
             else:
-                st.session_state["sources_flash_choice"] = t(f"drafts.choose.saved.{chosen.mode}",
+                st.session_state["draft_choice_flash"] = t(f"drafts.choose.saved.{chosen.mode}",
                                                              title=md_escape(chosen.title))
                 st.rerun()
-    flash = st.session_state.pop("sources_flash_choice", None)
+    flash = st.session_state.pop("draft_choice_flash", None)
     if flash:
         st.success(flash)
 
