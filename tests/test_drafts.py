@@ -188,6 +188,8 @@ def test_event_open_data_is_registered_and_cited(tmp_path, monkeypatch):
     text = review.current_wikitext(event.store, draft.id)
     assert "{{Cite web|和書|url=https://github.com/yaizu-city/opendata|title=焼津市 文化財マップ|publisher=焼津市" in text
     assert "焼津市指定文化財（建造物）である。<ref" in text
+    # the dataset's licence, from the event's attribution, goes with its citation
+    assert "|type=オープンデータ、CC BY 4.0}}</ref>" in text
     assert [f.code for f in drafts.check_draft(event.store, draft.id)] == ["reading_unconfirmed", "placeholder"]
     titles = sorted(s.title for s in register.list_sources(event.store))
     assert titles == ["焼津市 文化財マップ", "焼津市 歴史スポット(2025年 街歩きイベント)"]
@@ -241,3 +243,26 @@ def test_edit_of_a_stub_puts_new_sections_before_its_categories():
     assert text.startswith("'''X'''は寺。\n")
     assert text.index("== ギャラリー ==") < text.index("== 文化財 ==") < text.index("== 脚注 ==\n<references />") \
         < text.index("[[Category:A]]")
+
+
+def test_opendata_url_and_licence_from_event_toml(tmp_path):
+    from wikitown.core.config import load_config, save_config
+    from wikitown.store.db import site_provenance
+
+    event = _event(tmp_path)
+    cfg = event.config
+    from wikitown.core.config import OpenDataSource
+
+    cfg.opendata = [OpenDataSource("data/list.csv", {}, "焼津市 文化財一覧", "https://example.org/list.csv", "CC BY 2.1 JP")]
+    save_config(event.dir, cfg)
+    assert load_config(event.dir).opendata[0].licence == "CC BY 2.1 JP"
+    with event.store.write() as c:
+        c.execute(site_provenance.insert().values(site_id="s1", source="opendata:list.csv", source_id="1", data={},
+                                                  fetched_at="2026-11-20T10:00:00+00:00"))
+    from wikitown.store.events import open_event
+
+    event = open_event(event.dir)
+    draft, _ = drafts.open_draft(event, "s1", check_wiki=False)
+    text = review.current_wikitext(event.store, draft.id)
+    assert ("{{Cite web|和書|url=https://example.org/list.csv|title=焼津市 文化財一覧|publisher=焼津市|"
+            "accessdate=2026-11-20|type=オープンデータ、CC BY 2.1 JP}}") in text
