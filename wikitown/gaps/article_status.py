@@ -245,22 +245,6 @@ def _match_nearby(sites: list[dict], pages: list[dict], out: dict, near_m: float
 
 def apply_statuses(store, statuses: list[ArticleStatus]) -> int:
     """Write the statuses into the event's sites (one transaction)."""
-    import sqlalchemy as sa
+    from wikitown.store.sites import set_article_statuses
 
-    from wikitown.store.db import now, sites
-
-    stamp = now()
-    with store.write() as conn:
-        current = {r.id: r.data for r in conn.execute(
-            sa.select(sites.c.id, sites.c.data).where(sites.c.id.in_([s.site_id for s in statuses])))}
-        for st in statuses:
-            if st.site_id not in current:
-                continue
-            data = dict(current[st.site_id] or {})
-            data["article_evidence"] = {k: v for k, v in st.evidence.items() if k != "error"}
-            values = {"article_status": st.status, "article_title": st.title, "other_articles": st.other_articles,
-                      "has_photo": st.has_photo, "data": data, "updated_at": stamp}
-            if st.status != "unchecked":
-                values["article_checked_at"] = stamp
-            conn.execute(sites.update().where(sites.c.id == st.site_id).values(**values))
-    return len(statuses)
+    return set_article_statuses(store, statuses)
