@@ -352,8 +352,8 @@ NEIGHBOUR_M = 1500.0  # a site's municipality is its neighbours' only when they 
 def assign_municipalities(records: list[Site], event_municipality: str = "", *,
                           within_m: float = NEIGHBOUR_M) -> int:
     """Give every record with no municipality of its own (no field, nothing in its address) the
-    municipality the nearest records that know theirs (from a field or an address) agree on,
-    within ``within_m``; failing that, the event's. Records filled this way before are filled
+    municipality the nearest records that know theirs (from a field or an address) agree on
+    (the three nearest within ``within_m``, weighted by nearness); failing that, the event's. Records filled this way before are filled
     afresh (new neighbours may have come). Returns how many came from the coordinates."""
     known = [r for r in records if r.municipality and r.municipality_origin in ("field", "address")
              and r.lat is not None and r.lon is not None and r.coord_status in ("ok", "geocoded")]
@@ -371,13 +371,12 @@ def assign_municipalities(records: list[Site], event_municipality: str = "", *,
             cy, cx = _cell(r.lat, r.lon, within_m)
             near = sorted((haversine_m(r.lat, r.lon, k.lat, k.lon), k.municipality)
                           for dy in (-1, 0, 1) for dx in (-1, 0, 1) for k in grid.get((cy + dy, cx + dx), ()))
-            near = [m for d, m in near[:5] if d <= within_m]
-            if near:
-                votes: dict[str, int] = defaultdict(int)
-                for m in near:
-                    votes[m] += 1
-                top = max(votes.values())
-                found = next(m for m in near if votes[m] == top)  # a tie: the nearest
+            near = [(d, m) for d, m in near[:3] if d <= within_m]
+            if near:  # the three nearest vote, the nearer the louder (one odd neighbour is outvoted)
+                votes: dict[str, float] = defaultdict(float)
+                for d, m in near:
+                    votes[m] += 1 / max(d, 1.0)
+                found = max(votes, key=votes.get)
         if found:
             r.municipality, r.municipality_origin = found, "coordinates"
             from_coords += 1

@@ -312,14 +312,13 @@ def read_coordinates(line: int, lat_raw, lon_raw, area=None, fix_dms: bool = Fal
     convertible = dlat is not None and dlon is not None and (dlat, dlon) != (lat, lon)
     if convertible and (fix_dms or (status == "suspect" and area is not None and in_area(dlat, dlon, area))):
         new_status = "ok" if area is None or in_area(dlat, dlon, area) else "suspect"
-        reason = (f"degrees-minutes-seconds packed into decimals ({lat:g}, {lon:g}) converted to "
-                  f"{dlat:.6f}, {dlon:.6f}")
-        swapped = "swapped" in problem
-        if swapped:
+        raw = ", ".join(str(v).strip() for v in (lat_raw, lon_raw))  # the file's cells, as written
+        reason = f"degrees-minutes-seconds packed into decimals ({raw}) converted to {dlat:.6f}, {dlon:.6f}"
+        if "swapped" in problem:
             issues.append(RowIssue(line, "latitude and longitude were the wrong way round; swapped", "flagged",
                                    "coords_swapped"))
         issues.append(RowIssue(line, reason, "repaired", "dms_fixed",
-                               {"raw": f"{lat:g}, {lon:g}", "lat": f"{dlat:.6f}", "lon": f"{dlon:.6f}"}))
+                               {"raw": raw, "lat": f"{dlat:.6f}", "lon": f"{dlon:.6f}"}))
         return Coordinates(dlat, dlon, new_status, issues, (str(lat_raw), str(lon_raw)))
     if problem:
         code = "coords_swapped" if status == "ok" else "coords_suspect"

@@ -93,7 +93,7 @@ def upsert_sites(store: Store, records: list, conn: sa.Connection | None = None)
 def load_sites(store: Store, site_ids: list[str] | None = None, *, order_by: str = "name") -> list[Site]:
     """The event's sites (all, or those with the given ids), ordered by name or id."""
     with store.read() as conn:
-        q = sa.select(sites).order_by(sites.c.id if order_by == "id" else sites.c.name)
+        q = sa.select(sites).order_by(*((sites.c.id,) if order_by == "id" else (sites.c.name, sites.c.id)))
         if site_ids is not None:
             q = q.where(sites.c.id.in_(list(site_ids)))
         return [site_from_row(r) for r in conn.execute(q).mappings()]
