@@ -373,3 +373,28 @@ def test_nfkc_is_only_a_key(tmp_path):
     site = Site(name="庚申塔　第１号")
     assert site.name_key == "庚申塔 第1号" and unicodedata.normalize("NFKC", site.name) != site.name
     assert drafts.candidate_titles(site, "ja", "台東区")[0] == "庚申塔 第1号"
+
+
+# ------------------------------------------------------------------ the wiki is asked for both forms
+
+
+def test_the_wiki_is_asked_for_the_exact_name_and_its_normalised_form(mediawiki):
+    """An article under the source's exact title (full-width brackets) and one under the normalised
+    title are both found, on the loopback MediaWiki."""
+    import uuid
+
+    from wikitown.gaps.article_status import check_sites
+    from wikitown.net.http import HttpClient
+    from wikitown.net.mwapi import MediaWikiAPI
+
+    t = uuid.uuid4().hex[:6]
+    exact, normalised = f"寛永寺旧本坊表門（黒門{t}）", f"庚申塔 第1号{t}"
+    mediawiki.create_page(exact, "'''寛永寺旧本坊表門'''は台東区にある門。")
+    mediawiki.create_page(normalised, "'''庚申塔'''は台東区にある。")
+    sites = [Site(id="a", name=exact), Site(id="b", name=f"庚申塔　第１号{t}"), Site(id="c", name=f"無い碑{t}")]
+    rows = [{**s.to_dict(), "name_key": s.name_key, "other_articles": {}, "municipality": ""} for s in sites]
+    api = MediaWikiAPI(mediawiki.api_url, HttpClient(retries=0))
+    got = {st.site_id: (st.status, st.title) for st in check_sites(rows, api, geosearch=False)}
+    assert got["a"] == ("exists", exact)
+    assert got["b"] == ("exists", normalised)
+    assert got["c"][0] == "missing"

@@ -143,11 +143,18 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
 
     # 1. One title per site: its Wikidata sitelink, else its name.
     asked: dict[str, str] = {}
+    keyed: dict[str, str] = {}  # the normalised name (name_key), asked too when it differs from the source's
     for s in sites:
         sitelink = usable_title((s.get("other_articles") or {}).get(lang, ""))
         asked[s["id"]] = sitelink or usable_title(s.get("name", ""))
+        key = usable_title(s.get("name_key") or "")
+        if key and key != asked[s["id"]] and not sitelink:
+            keyed[s["id"]] = key
     try:
-        pages = api.pages_by_titles([t for t in asked.values() if t], **PAGE_PROPS)
+        pages = api.pages_by_titles([t for t in asked.values() if t] + list(keyed.values()), **PAGE_PROPS)
+        for sid, key in keyed.items():  # the source's exact title first, else its normalised form
+            if not _exists(pages.get(asked[sid])) and _exists(pages.get(key)):
+                asked[sid] = key
         if progress:
             progress(1, 3)
         # 2. Disambiguation pages: try the jawiki way of naming one of many, "name (municipality)".
