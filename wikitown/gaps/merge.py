@@ -346,9 +346,9 @@ def assign_municipalities(records: list[Site], event_municipality: str = "", *,
     afresh (new neighbours may have come). Returns how many came from the coordinates."""
     known = [r for r in records if r.municipality and r.municipality_origin in ("field", "address")
              and r.lat is not None and r.lon is not None and r.coord_status in ("ok", "geocoded")]
-    grid: dict[tuple[int, int], list[Site]] = defaultdict(list)
-    for r in known:
-        grid[_cell(r.lat, r.lon, within_m)].append(r)
+    grid = GridIndex(within_m)
+    for i, r in enumerate(known):
+        grid.add(r.lat, r.lon, i)
     from_coords = 0
     for r in records:
         if r.municipality and r.municipality_origin in ("field", "address"):
@@ -357,9 +357,8 @@ def assign_municipalities(records: list[Site], event_municipality: str = "", *,
             continue  # given by hand or by a source that does not say how: left as it is
         found = ""
         if r.lat is not None and r.lon is not None and r.coord_status in ("ok", "geocoded"):
-            cy, cx = _cell(r.lat, r.lon, within_m)
-            near = sorted((haversine_m(r.lat, r.lon, k.lat, k.lon), k.municipality)
-                          for dy in (-1, 0, 1) for dx in (-1, 0, 1) for k in grid.get((cy + dy, cx + dx), ()))
+            near = sorted((haversine_m(r.lat, r.lon, known[i].lat, known[i].lon), known[i].municipality)
+                          for i in grid.near(r.lat, r.lon))
             near = [(d, m) for d, m in near[:3] if d <= within_m]
             if near:  # the three nearest vote, the nearer the louder (one odd neighbour is outvoted)
                 votes: dict[str, float] = defaultdict(float)
