@@ -93,10 +93,16 @@ def upsert_sites(store: Store, records: list, conn: sa.Connection | None = None)
 def load_sites(store: Store, site_ids: list[str] | None = None, *, order_by: str = "name") -> list[Site]:
     """The event's sites (all, or those with the given ids), ordered by name or id."""
     with store.read() as conn:
-        q = sa.select(sites).order_by(*((sites.c.id,) if order_by == "id" else (sites.c.name, sites.c.id)))
-        if site_ids is not None:
-            q = q.where(sites.c.id.in_(list(site_ids)))
-        return [site_from_row(r) for r in conn.execute(q).mappings()]
+        return [site_from_row(r) for r in table_rows(conn, site_ids, order_by=order_by)]
+
+
+def table_rows(conn: sa.Connection, site_ids=None, *, order_by: str = "name") -> list[dict]:
+    """The sites table's rows as dicts, inside a caller's transaction (reports that read other
+    tables in the same snapshot)."""
+    q = sa.select(sites).order_by(*((sites.c.id,) if order_by == "id" else (sites.c.name, sites.c.id)))
+    if site_ids is not None:
+        q = q.where(sites.c.id.in_(list(site_ids)))
+    return [dict(r) for r in conn.execute(q).mappings()]
 
 
 def site_rows(store: Store) -> list[dict]:
@@ -199,6 +205,12 @@ def stored_records(conn: sa.Connection) -> tuple[list[Site], dict[tuple[str, str
         records.append(rec)
         owner[(rec.source, str(rec.source_id))] = row.site_id
     return records, owner
+
+
+def sites_of_source(conn: sa.Connection, source: str) -> list[tuple[str, str]]:
+    """(site id, fetched_at) of every site a source (``opendata:<file>``) supplied."""
+    return [(r.site_id, r.fetched_at) for r in conn.execute(
+        sa.select(site_provenance.c.site_id, site_provenance.c.fetched_at).where(site_provenance.c.source == source))]
 
 
 def all_site_ids(conn: sa.Connection) -> set[str]:
