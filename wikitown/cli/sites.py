@@ -108,8 +108,6 @@ def _import(args) -> int:
         print(t("sites.cli.merged", args.lang, sites=report.merged.get("sites", 0),
                 records=report.merged.get("records", 0)))
     else:
-        import pandas as pd
-
         from wikitown.gaps.exports import to_csv
         from wikitown.core.fsutil import atomic_write_bytes
         from wikitown.gaps.collect import read_files, records_to_rows
@@ -117,7 +115,7 @@ def _import(args) -> int:
         report = read_files(files, area=args.area, progress=progress, fix_dms=args.fix_dms)
         _report(report, args.lang)
         rows = records_to_rows([r for res in report.results for r in res.records])
-        atomic_write_bytes(Path(args.out), to_csv(pd.DataFrame(rows)))
+        atomic_write_bytes(Path(args.out), to_csv(rows))
         print(t("sites.cli.written", args.lang, count=len(rows), path=args.out))
     return 1 if report.failures else 0
 

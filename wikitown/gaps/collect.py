@@ -206,17 +206,17 @@ ARTICLE_POINTS = {"missing": 30, "possible": 20, "ambiguous": 20, "unchecked": 1
 
 
 def priority(site: dict, area=None, start: tuple[float, float] | None = None) -> float:
-    """Higher first: designated sites with neither article nor photo, near the walk's start
+    """``site``: a row of ``store.sites.site_rows`` (None for unknown values, never NaN). Higher first: designated sites with neither article nor photo, near the walk's start
     (the area's centre unless ``start`` is given)."""
     score = LEVEL_POINTS.get(site.get("designation_level") or "", 0)
     if not score and site.get("designation"):
         score = 10
     score += ARTICLE_POINTS.get(site.get("article_status") or "unchecked", 15)
     photo = site.get("has_photo")
-    score += 20 if photo is False else 10 if photo is None or photo != photo else 0
+    score += 20 if photo is False else 10 if photo is None else 0
     lat, lon = site.get("lat"), site.get("lon")
     centre = start or ((area.lat, area.lon) if area is not None else None)
-    if centre and lat is not None and lon is not None and lat == lat and lon == lon:
+    if centre and lat is not None and lon is not None:
         from wikitown.core.geo import haversine_m
 
         radius = (area.radius_km if area is not None else 10.0) * 1000

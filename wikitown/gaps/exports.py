@@ -50,8 +50,8 @@ def _cell(value, column: str) -> str:
         return ";".join(f"{i.get('code')}@{i.get('line')}" for i in value if isinstance(i, dict))
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return "" if value != value else repr(value)
+    if isinstance(value, float):  # rows come with None for unknown values (see _rows), never NaN
+        return repr(value)
     text = str(value)
     # A name starting with = would run as a formula in a spreadsheet (CSV injection).
     if column not in ("lat", "lon", "priority") and text.startswith(_FORMULA_START):
