@@ -396,3 +396,20 @@ def test_the_wiki_is_asked_for_the_exact_name_and_its_normalised_form(mediawiki)
     assert got["a"] == ("exists", exact)
     assert got["b"] == ("exists", normalised)
     assert got["c"][0] == "missing"
+
+
+def test_records_stored_before_origins_existed_keep_their_kinds_as_guesses(tmp_path):
+    from wikitown.gaps.merge import merge_into_store
+    from wikitown.store.db import site_provenance
+
+    event = _tokyo_event(tmp_path)
+    import_files(event, [(shared_data(*TOKYO), {})])
+    with event.store.write() as conn:  # what an older wikitown stored: no kind_origin in the record
+        for row in conn.execute(sa.select(site_provenance.c.id, site_provenance.c.data)).all():
+            data = dict(row.data)
+            data.pop("kind_origin")
+            conn.execute(site_provenance.update().where(site_provenance.c.id == row.id).values(data=data))
+    merge_into_store(event.store, [], replace_sources=set())
+    sites = _by_name(event.store)
+    assert (sites["子規庵"].kind, sites["子規庵"].kind_origin) == ("other", "name")
+    event.close()

@@ -201,6 +201,8 @@ def stored_records(conn: sa.Connection) -> tuple[list[Site], dict[tuple[str, str
         data.setdefault("source_id", row.source_id)
         data.setdefault("name", "")
         data.pop("id", None)  # a record's site is the provenance row's, not what it said when stored
+        if data.get("kind") and "kind_origin" not in data:
+            data["kind_origin"] = "name"  # stored before kinds had origins: they were guessed from names
         rec = Site.from_dict(data)
         records.append(rec)
         owner[(rec.source, str(rec.source_id))] = row.site_id
