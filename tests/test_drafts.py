@@ -50,7 +50,8 @@ def test_offline_title_check_says_so(standin):
 
 
 def test_ja_draft_has_every_part():
-    site = Site(id="s1", name="常楽寺", name_kana="ジョウラクジ", designation="市指定", category="建造物",
+    # the kind as a source says it (a name alone no longer picks the temple infobox: see test_sitemodel.py)
+    site = Site(id="s1", name="常楽寺", name_kana="ジョウラクジ", designation="市指定", category="建造物", kind="temple",
                 address="焼津市北浜通95-2", municipality="焼津市", lat=34.8647761, lon=138.3246443)
     src = Source("book", "焼津市史", authors="委員会", publisher="焼津市", year="2007", id=7)
     built = build_draft(site, "ja", sources=[(src, "12")], municipality_code="222127",
@@ -78,7 +79,7 @@ def test_ja_draft_has_every_part():
     ("other", "仁王門", "Infobox 建築物", "Infobox historic site"),
 ])
 def test_infobox_by_kind(kind, name, ja_box, en_box):
-    site = Site(id="x", name=name, category="建造物", lat=34.86, lon=138.32)
+    site = Site(id="x", name=name, category="建造物", kind=kind, lat=34.86, lon=138.32)
     ja = mwparserfromhell.parse(build_draft(site, "ja").wikitext).filter_templates()[0]
     en = mwparserfromhell.parse(build_draft(site, "en").wikitext).filter_templates()[0]
     assert str(ja.name).strip() == ja_box and str(en.name).strip() == en_box
@@ -112,7 +113,8 @@ def _event(tmp_path):
     event = create_event(tmp_path / "ev", name="テスト", lat=34.86, lon=138.32, radius_km=5, municipality="焼津市",
                          municipality_code="222127", code="TEST-1")
     upsert_sites(event.store, [{"id": "s1", "name": "常楽寺", "name_kana": "じょうらくじ", "lat": 34.8647761,
-                                "lon": 138.3246443, "address": "焼津市北浜通95-2", "description": "公開データの説明"}])
+                                "lon": 138.3246443, "address": "焼津市北浜通95-2", "description": "公開データの説明",
+                                "kind": "temple", "kind_origin": "source"}])
     return event
 
 
@@ -158,7 +160,8 @@ def test_save_checks_and_sources_become_references(tmp_path):
 
 def test_build_drafts_for_many_sites(tmp_path):
     event = _event(tmp_path)
-    upsert_sites(event.store, [{"id": f"t{i}", "name": f"寺{i}院", "lat": 34.86, "lon": 138.32} for i in range(20)])
+    upsert_sites(event.store, [{"id": f"t{i}", "name": f"寺{i}院", "lat": 34.86, "lon": 138.32, "kind": "temple",
+                                "kind_origin": "source"} for i in range(20)])
     built = drafts.build_drafts(event.store, "ja", check_wiki=False, municipality="焼津市")
     assert len(built) == 21 and all(b.wikitext.startswith("{{日本の寺院") for b in built)
 

@@ -25,7 +25,8 @@ def event(tmp_path, monkeypatch, standin):
     ev = create_event(events / "town", name="図書館テスト", lat=34.86, lon=138.32, radius_km=3, municipality="焼津市",
                       municipality_code="222127", code="TEST-1")
     upsert_sites(ev.store, [{"id": "s1", "name": "常楽寺", "name_kana": "じょうらくじ", "lat": 34.8647761,
-                             "lon": 138.3246443, "address": "焼津市北浜通95-2"}])
+                             "lon": 138.3246443, "address": "焼津市北浜通95-2",
+                             "kind": "temple", "kind_origin": "source"}])  # a source's kind: a name alone picks no infobox
     with ev.store.write() as c:
         c.execute(participants.insert().values(id="p1", display_name="Aki", licence="cc-by-sa-4.0", consent_at="x"))
         c.execute(finds.insert().values(id="f1", participant_id="p1", site_id="s1", note=NOTE, created_at="t"))

@@ -21,7 +21,8 @@ from wikitown.core.fsutil import atomic_write_bytes
 from wikitown.core.i18n import translator
 from wikitown.core.markdown import markdown_text
 from wikitown.store.db import (draft_bases, drafts, finds, media, participants, plan_assignments, publish_journal,
-                               sites, source_sites, sources)
+                               source_sites, sources)
+from wikitown.store.sites import site_points, table_rows
 from wikitown.core.wikitext import escape
 
 NO_TEAM = 0  # sites not in any team's route
@@ -118,7 +119,7 @@ def build_report(event, *, confirm_with_wiki: bool = False, wiki_api=None, commo
     instances, or the event's configured endpoints) which published titles exist."""
     store = event.store
     with store.read() as conn:
-        site_rows = {r["id"]: r for r in conn.execute(sa.select(sites)).mappings()}
+        site_rows = {r["id"]: r for r in table_rows(conn)}
         team_of = {r.site_id: r.team for r in conn.execute(sa.select(plan_assignments))}
         find_rows = conn.execute(sa.select(finds)).mappings().all()
         media_rows = conn.execute(sa.select(media.c.sha1, media.c.find_id)).all()
@@ -393,10 +394,10 @@ class FindOutcome:
 def participant_outcomes(store, participant_id: str) -> list[FindOutcome]:
     """What one participant's photos and notes became: the site, the files, the article."""
     with store.read() as conn:
-        rows = conn.execute(sa.select(finds.c.id, finds.c.note, finds.c.site_id, sites.c.name)
-                            .select_from(finds.outerjoin(sites, sites.c.id == finds.c.site_id))
+        rows = conn.execute(sa.select(finds.c.id, finds.c.note, finds.c.site_id)
                             .where(finds.c.participant_id == participant_id)
                             .order_by(finds.c.created_at)).all()
+        names = {sid: p[0] for sid, p in site_points(conn, {r.site_id for r in rows if r.site_id}).items()}
         photos = defaultdict(list)
         for sha1, find_id in conn.execute(sa.select(media.c.sha1, media.c.find_id).where(
                 media.c.find_id.in_([r.id for r in rows]))):
@@ -407,7 +408,7 @@ def participant_outcomes(store, participant_id: str) -> list[FindOutcome]:
     for r in rows:
         shas = photos[r.id]
         d = draft_by_site.get(r.site_id)
-        out.append(FindOutcome(r.id, r.note or "", r.name or "", [files_by_sha[s] for s in shas if s in files_by_sha],
+        out.append(FindOutcome(r.id, r.note or "", names.get(r.site_id) or "", [files_by_sha[s] for s in shas if s in files_by_sha],
                                sum(1 for s in shas if s not in files_by_sha),
                                (d.published_title or d.title) if d else "", d.state if d else ""))
     return out

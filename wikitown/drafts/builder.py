@@ -11,7 +11,9 @@ is escaped. Participants' notes are NOT put in the draft: they are returned as
 hints for the writer (:func:`hints_for_site`). What a writer must still do is
 marked with comments that the checks report until they are dealt with:
 ``<!-- wikitown:placeholder ... -->`` (a section to write) and
-``<!-- wikitown:check-reading -->`` (a reading guessed by pykakasi).
+``<!-- wikitown:check-reading -->`` (a reading guessed by pykakasi) and
+``<!-- wikitown:check-kind ... -->`` (a kind guessed from the name only: no temple or shrine
+infobox or category is proposed for it).
 
 Photos: a photo appears in the draft only when its Commons file name is known
 (the site's existing image, a name in the ``commons_names`` kv map
@@ -35,32 +37,21 @@ from wikitown.drafts.citations import Source, text_node
 from wikitown.drafts.sortkey import sort_key
 from wikitown.core.errors import ServiceError, ServiceUnavailable
 from wikitown.core.normalize import kata_to_hira, nfkc
-from wikitown.store.db import Store, finds, media, participants, publish_journal, sites
+from wikitown.core.places import PREFECTURES, parse_address
+from wikitown.core.site import Site
 from wikitown.core.wikitext import escape, template
+from wikitown.sources.designations import kind_from_category
+from wikitown.store.db import Store, finds, media, participants, publish_journal
 
 PLACEHOLDER = "wikitown:placeholder"
 CHECK_READING = "wikitown:check-reading"
+CHECK_KIND = "wikitown:check-kind"
 PHOTOS_MARK = "wikitown:photos"
 FORBIDDEN_TITLE_RE = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f]")
 
 TEMPLE_SUFFIXES = ("寺", "院", "庵", "坊")
 SHRINE_SUFFIXES = ("神社", "大社", "宮", "社", "稲荷", "八幡")
 BUILDING_WORDS = ("建造物", "建築", "建物", "門", "堂", "塔", "橋", "家住宅", "伝統的建造物群")
-
-# 全国地方公共団体コード: the first two digits are the prefecture (JIS X 0401).
-PREFECTURES = [
-    ("北海道", "Hokkaido"), ("青森県", "Aomori"), ("岩手県", "Iwate"), ("宮城県", "Miyagi"), ("秋田県", "Akita"),
-    ("山形県", "Yamagata"), ("福島県", "Fukushima"), ("茨城県", "Ibaraki"), ("栃木県", "Tochigi"),
-    ("群馬県", "Gunma"), ("埼玉県", "Saitama"), ("千葉県", "Chiba"), ("東京都", "Tokyo"), ("神奈川県", "Kanagawa"),
-    ("新潟県", "Niigata"), ("富山県", "Toyama"), ("石川県", "Ishikawa"), ("福井県", "Fukui"), ("山梨県", "Yamanashi"),
-    ("長野県", "Nagano"), ("岐阜県", "Gifu"), ("静岡県", "Shizuoka"), ("愛知県", "Aichi"), ("三重県", "Mie"),
-    ("滋賀県", "Shiga"), ("京都府", "Kyoto"), ("大阪府", "Osaka"), ("兵庫県", "Hyōgo"), ("奈良県", "Nara"),
-    ("和歌山県", "Wakayama"), ("鳥取県", "Tottori"), ("島根県", "Shimane"), ("岡山県", "Okayama"),
-    ("広島県", "Hiroshima"), ("山口県", "Yamaguchi"), ("徳島県", "Tokushima"), ("香川県", "Kagawa"),
-    ("愛媛県", "Ehime"), ("高知県", "Kōchi"), ("福岡県", "Fukuoka"), ("佐賀県", "Saga"), ("長崎県", "Nagasaki"),
-    ("熊本県", "Kumamoto"), ("大分県", "Ōita"), ("宮崎県", "Miyazaki"), ("鹿児島県", "Kagoshima"),
-    ("沖縄県", "Okinawa"),
-]
 
 SECTIONS = {
     "ja": {"history": "歴史", "properties": "文化財", "access": "アクセス", "gallery": "ギャラリー",
@@ -72,31 +63,6 @@ PLACEHOLDER_TEXT = {
     "ja": {"history": "由緒・沿革を出典とともに書いてください", "properties": "指定の内容を出典とともに確認してください"},
     "en": {"history": "Write the history, citing sources", "properties": "Confirm the designation, citing a source"},
 }
-
-
-@dataclass
-class Site:
-    id: str
-    name: str
-    name_kana: str = ""
-    name_en: str = ""
-    designation: str = ""
-    designation_level: str = ""
-    category: str = ""
-    kind: str = ""
-    municipality: str = ""
-    address: str = ""
-    description: str = ""
-    lat: float | None = None
-    lon: float | None = None
-    image: str = ""
-    wikidata_id: str = ""
-
-    @classmethod
-    def from_row(cls, row) -> "Site":
-        row = dict(row)
-        names = cls.__dataclass_fields__
-        return cls(**{k: (row.get(k) if k in ("lat", "lon") else nfkc(row.get(k))) for k in names})
 
 
 @dataclass
@@ -146,11 +112,9 @@ def detect_kind(site: Site) -> str:
     """temple, shrine or other: the stored kind, else the category, else the name's ending."""
     if site.kind in ("temple", "shrine", "other"):
         return site.kind
-    category = nfkc(site.category)
-    if "寺院" in category or "寺" == category:
-        return "temple"
-    if "神社" in category:
-        return "shrine"
+    kind = kind_from_category(nfkc(site.category))
+    if kind:
+        return kind
     name = _strip_brackets(nfkc(site.name))
     if name.endswith(SHRINE_SUFFIXES[:2]) or name.endswith(SHRINE_SUFFIXES[2:]):
         return "shrine"
@@ -159,8 +123,15 @@ def detect_kind(site: Site) -> str:
     return "other"
 
 
-def is_building(site: Site) -> bool:
-    text = nfkc(site.category) + " " + _strip_brackets(nfkc(site.name))
+def kind_guessed(site: Site) -> bool:
+    """True when the site's kind comes from its name alone (no source said it)."""
+    if site.kind in ("temple", "shrine", "other"):
+        return site.kind_origin == "name"
+    return not kind_from_category(nfkc(site.category))
+
+
+def is_building(site: Site, *, by_name: bool = True) -> bool:
+    text = nfkc(site.category) + (" " + _strip_brackets(nfkc(site.name)) if by_name else "")
     return any(w in text for w in BUILDING_WORDS)
 
 
@@ -198,9 +169,9 @@ def reading_for(site: Site) -> tuple[str, bool]:
 
 def prefecture_of(site: Site, municipality_code: str = "") -> tuple[str, str]:
     """(Japanese, English) prefecture name from the address, else the event's municipality code."""
-    address = nfkc(site.address)
+    prefecture = parse_address(site.address).prefecture  # 台東区 谷中 is in 東京都 too
     for ja, en in PREFECTURES:
-        if address.startswith(ja):
+        if prefecture == ja:
             return ja, en
     code = re.sub(r"\D", "", municipality_code or "")
     if len(code) >= 2 and 1 <= int(code[:2]) <= 47:
@@ -306,8 +277,9 @@ def known_photos(store: Store) -> dict[str, list[Photo]]:
 def hints_for_site(store: Store, site_id: str) -> list[Hint]:
     """Participants' notes and the open data's description of a site, newest first.
     Plain text: show with st.text, never as Markdown or wikitext."""
+    found = load_sites(store, [site_id])
+    site = found[0] if found else None
     with store.read() as c:
-        site = c.execute(sa.select(sites.c.description).where(sites.c.id == site_id)).first()
         rows = c.execute(sa.select(finds.c.id, finds.c.note, finds.c.fields, finds.c.created_at,
                                    participants.c.display_name)
                          .join(participants, participants.c.id == finds.c.participant_id, isouter=True)
@@ -366,6 +338,11 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
     photos = photos or []
     flags: list[str] = []
     kind = detect_kind(site)
+    kind_is_guess = kind_guessed(site)
+    guessed_kind = kind
+    if kind_is_guess:  # a guess from the name never picks an infobox or a category (issue 12.6)
+        kind = "other"
+        flags.append("kind_guessed")
     reading, guessed = reading_for(site)
     if guessed:
         flags.append("reading_guessed")
@@ -381,7 +358,7 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
     if not sources:
         flags.append("no_sources")
     sec = SECTIONS[lang]
-    name = escape(nfkc(site.name))
+    name = escape(site.name.strip())  # the name as the source words it (titles use the normalised form)
 
     # footnotes: the first use of a source writes it out, later uses refer to it by name
     used: set[str] = set()
@@ -404,9 +381,16 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
     photos = [p for p in photos if valid_file_name(p.file_name)]
     image = photos[0].file_name if photos else re.sub(r"^(File|ファイル|画像):", "", nfkc(site.image))
     image = image if valid_file_name(image) else ""
-    infobox = _infobox(site, lang, kind, name, escape(place), image)
+    infobox = _infobox(site, lang, kind, name, escape(place), image, building_by_name=not kind_is_guess)
     if infobox:
         out.append(infobox)
+    if kind_is_guess and guessed_kind in ("temple", "shrine"):
+        word = {"temple": ("寺院", "a temple"), "shrine": ("神社", "a shrine")}[guessed_kind]
+        out.append(_comment(
+            f"{CHECK_KIND} 名称からは{word[0]}と推測されますが、出典の分類にはありません。確かめてから"
+            f"Infobox とカテゴリを加えてください" if lang == "ja" else
+            f"{CHECK_KIND} The name suggests {word[1]}, but no source says so. Check it, then add the "
+            f"infobox and categories"))
 
     # lead
     if lang == "ja":
@@ -438,8 +422,9 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
     if site.address:
         label = "所在地：" if lang == "ja" else "Address: "
         out.append(_heading(sec["access"]) + "\n* " + label + escape(place))
-    if len(photos) > 1:
-        lines = "\n".join(f"File:{p.file_name}|{escape(p.caption or nfkc(site.name))}" for p in photos[1:])
+    gallery = photos[1:] if infobox else photos  # with no infobox to hold the first photo, the gallery does
+    if gallery and (len(photos) > 1 or not infobox):
+        lines = "\n".join(f"File:{p.file_name}|{escape(p.caption or nfkc(site.name))}" for p in gallery)
         out.append(_heading(sec["gallery"]) + "\n<gallery>\n" + lines + "\n</gallery>")
     if unnamed_photos:
         note = (f"{PHOTOS_MARK} このイベントの写真 {unnamed_photos} 枚は、コモンズへのアップロード後に追加できます"
@@ -481,7 +466,8 @@ def _without_pages(src: Source) -> Source:
     return replace(src, pages="")
 
 
-def _infobox(site: Site, lang: str, kind: str, name: str, place: str, image: str) -> str:
+def _infobox(site: Site, lang: str, kind: str, name: str, place: str, image: str, *,
+             building_by_name: bool = True) -> str:
     if lang == "ja":
         if kind == "temple":
             params = [("名称", name), ("画像", image), ("画像説明", ""), ("所在地", place), ("山号", ""),
@@ -491,7 +477,7 @@ def _infobox(site: Site, lang: str, kind: str, name: str, place: str, image: str
             params = [("名称", name), ("画像", image), ("画像説明", ""), ("所在地", place), ("主祭神", ""),
                       ("社格", ""), ("創建", ""), ("本殿の様式", ""), ("例祭", "")]
             tname = "神社"
-        elif is_building(site):
+        elif is_building(site, by_name=building_by_name):
             params = [("建築物名", name), ("画像", image), ("画像説明", ""), ("所在地", place), ("用途", ""),
                       ("竣工", "")]
             tname = "Infobox 建築物"
@@ -534,11 +520,9 @@ def categories(site: Site, lang: str, kind: str, pref_ja: str, pref_en: str) -> 
 
 
 def load_sites(store: Store, site_ids: list[str] | None = None) -> list[Site]:
-    with store.read() as c:
-        q = sa.select(sites).order_by(sites.c.name)
-        if site_ids is not None:
-            q = q.where(sites.c.id.in_(site_ids))
-        return [Site.from_row(r) for r in c.execute(q).mappings()]
+    from wikitown.store.sites import load_sites as stored_sites
+
+    return stored_sites(store, site_ids)
 
 
 def build_drafts(store: Store, lang: str = "ja", *, site_ids: list[str] | None = None, api=None,

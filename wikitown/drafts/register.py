@@ -162,7 +162,7 @@ def register_opendata(event) -> list[int]:
     import re
     from pathlib import Path
 
-    from wikitown.store.db import site_provenance
+    from wikitown.store.sites import sites_of_source
 
     cfg = event.config
     url_match = re.search(r"https?://[^\s)）]+", cfg.attribution or "")
@@ -171,11 +171,10 @@ def register_opendata(event) -> list[int]:
     with event.store.write() as c:
         for entry in cfg.opendata:
             label = f"opendata:{Path(entry.file).name}"
-            rows = c.execute(sa.select(site_provenance.c.site_id, site_provenance.c.fetched_at)
-                             .where(site_provenance.c.source == label)).all()
+            rows = sites_of_source(c, label)
             if not rows:
                 continue
-            fetched = min((r.fetched_at or "") for r in rows)[:10]
+            fetched = min((fetched_at or "") for _sid, fetched_at in rows)[:10]
             data = {"file": entry.file}
             licence = getattr(entry, "licence", "") or attribution_licence
             if licence:
@@ -191,7 +190,7 @@ def register_opendata(event) -> list[int]:
                               .values(data={**stored, "licence": licence}))
             linked = {r[0] for r in c.execute(sa.select(source_sites.c.site_id)
                                               .where(source_sites.c.source_id == source_id))}
-            for site_id in {r.site_id for r in rows} - linked:
+            for site_id in {sid for sid, _fetched_at in rows} - linked:
                 c.execute(source_sites.insert().values(source_id=source_id, site_id=site_id, pages=""))
             ids.append(source_id)
     return ids
