@@ -28,12 +28,14 @@ def _store(tmp_path):
 
 def test_migrations_are_versioned_and_idempotent(tmp_path):
     s = _store(tmp_path)
-    assert s.migrate() == {"core": 1, "api": 1}
+    # "sites": the sites table's own chain (original text apart from keys, origins, importer findings);
+    # "api": the phone page's tokens and capture times
+    assert s.migrate() == {"core": 1, "drafts": 1, "sites": 1, "api": 1}
     with s.read() as conn:
         if s.is_sqlite:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         rows = conn.execute(sa.select(store_mod.schema_versions)).all()
-    assert sorted((r.component, r.version) for r in rows) == [("api", 1), ("core", 1)]
+    assert sorted((r.component, r.version) for r in rows) == [("api", 1), ("core", 1), ("drafts", 1), ("sites", 1)]
     Store(s.url)  # opening again applies nothing new
 
 
