@@ -25,13 +25,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from wikitown.core.config import LICENCES
+from wikitown.core import licences
 from wikitown.core.errors import TooManyAttempts, WikitownError
 from wikitown.core.geo import valid_coord
 from wikitown.core.i18n import catalogue, normalise_lang, t
 from wikitown.core.paths import events_dir
 from wikitown.finds import access
-from wikitown.finds.capture import LICENCE_LABELS, get_participant, join_event, submit_find
+from wikitown.finds.capture import get_participant, join_event, submit_find
 from wikitown.finds.photos import safe_name
 from wikitown.web.tokens import issue_token, participant_for_token
 
@@ -208,7 +208,7 @@ async def event_info(request: Request):
     cfg = event.config
     return JSONResponse({
         "slug": event.slug, "name": cfg.name, "licence": cfg.licence,
-        "licences": [{"id": lic, "label": LICENCE_LABELS.get(lic, lic)} for lic in LICENCES],
+        "licences": [{"id": key, "label": licences.label(key)} for key in licences.LICENCES],
         "note_fields": [{"key": f.key, "label_ja": f.label_ja, "label_en": f.label_en, "type": f.type,
                          "choices": list(f.choices)} for f in cfg.note_fields],
         "max_upload_mb": cfg.max_upload_mb, "max_photos": MAX_PHOTOS,
