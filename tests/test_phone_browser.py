@@ -155,6 +155,7 @@ def test_offline_captures_survive_a_reopen_and_a_killed_server(tmp_path, start_a
         assert "sending" in seen[client_id]["states"] and "saved" in seen[client_id]["states"]
         assert "100" in seen[client_id]["percents"]
     assert page.locator(".capture .file progress[data-percent='100']").count() == 4
+    assert page.locator("#send-now").is_hidden()  # nothing waits any more
     shot(page, "phone-online-three-saved", tall=True)
     stored, photos = _store_rows(event_dir)
     assert sorted(r["client_key"].split(":", 1)[1] for r in stored) == sorted(ids)
