@@ -10,21 +10,30 @@ from fractions import Fraction
 from PIL import Image, ImageDraw
 
 from tests.harness import PROJECT_ROOT
-from tests.harness.requirements import shared_data
 
+# Real photos copied from ../shared/data/photos (attribution: tests/data/PROVENANCE.md), so a clone runs them.
+PHOTOS = PROJECT_ROOT / "tests" / "data" / "photos"
 # exiftool's FileType -> wikitown's format name
 FILE_TYPES = {"JPEG": "jpeg", "PNG": "png", "HEIC": "heic", "HEIF": "heif", "Extended WEBP": "webp",
               "WEBP": "webp", "AVIF": "avif"}
 
 
+def sample_photo(*parts: str):
+    """A real photo in tests/data/photos (``sample_photo("exifr", "heic-iphone7.heic")``)."""
+    path = PHOTOS.joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(path)
+    return path
+
+
 def expected_names() -> list[str]:
-    """For parametrize: the sample names, or none (the tests then skip) without ../shared."""
-    path = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "EXPECTED.json"
-    return sorted(json.loads(path.read_text())) if path.exists() else []
+    """For parametrize: the names of the real sample photos."""
+    return sorted(expected())
 
 
 def expected() -> dict:
-    return json.loads(shared_data("photos", "EXPECTED.json").read_text())
+    """Per sample, what exiftool 12.57 reads (EXPECTED.json, from ../shared/data/photos)."""
+    return json.loads((PHOTOS / "EXPECTED.json").read_text())
 
 
 def _dms(value: float):

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from tests.harness.requirements import shared_data
+from tests.photo_samples import PHOTOS, sample_photo
 from tests.photo_samples import FILE_TYPES, expected, jpeg
 from wikitown.store.events import create_event
 from wikitown.finds.capture import list_finds
@@ -30,7 +30,7 @@ def run(*args, env=None, check=True):
 
 
 def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):
-    root = shared_data("photos")
+    root = PHOTOS
     want = expected()
     # Broken files alongside the real ones: they must be reported, not crash the run.
     cut = tmp_path / "truncated.jpg"
@@ -43,7 +43,8 @@ def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):
     proc = run("photo-info", *files, "--json")
     results = json.loads(proc.stdout)
     assert [r["file"] for r in results] == [str(f) for f in files]
-    assert all(set(r) == {"file", "format", "lat", "lon", "taken", "orientation", "error"} for r in results)
+    assert all(set(r) == {"file", "format", "lat", "lon", "taken", "taken_at_source", "orientation", "authors",
+                          "error"} for r in results)
     for name, r in zip(sorted(want), results):
         w = want[name]
         assert r["error"] is None, (name, r["error"])
@@ -53,7 +54,10 @@ def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):
         else:
             assert abs(r["lat"] - w["lat"]) < 1e-5 and abs(r["lon"] - w["lon"]) < 1e-5, name
         taken = w["taken"].replace(":", "-", 2).replace(" ", "T") if w["taken"] else None
-        assert (r["taken"] or "")[:19] == (taken or ""), name
+        if taken:  # DateTimeOriginal; the other sources: tests/test_photos.py::test_capture_times_agree_with_exiftool
+            assert (r["taken"] or "")[:19] == taken and r["taken_at_source"] == "EXIF:DateTimeOriginal", name
+        else:
+            assert r["taken_at_source"] != "EXIF:DateTimeOriginal", name
         assert r["orientation"] == w["orientation"], name
     bad = {r["file"]: r for r in results[len(want):]}
     for path in (cut, text, empty, tmp_path / "missing.jpg"):
@@ -63,7 +67,7 @@ def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):
 
 
 def test_photo_info_in_parallel_gives_the_same_answers(tmp_path):
-    sample = shared_data("photos", "yaizu", "9_jorakuji_gps.jpg").read_bytes()
+    sample = sample_photo("yaizu", "9_jorakuji_gps.jpg").read_bytes()
     files = []
     for i in range(450):  # above PARALLEL_FROM
         path = tmp_path / f"p{i:03d}.jpg"
@@ -77,7 +81,7 @@ def test_photo_info_in_parallel_gives_the_same_answers(tmp_path):
 
 
 def test_photo_info_text_output_and_wrong_use(tmp_path):
-    proc = run("photo-info", shared_data("photos", "yaizu", "9_jorakuji_gps.jpg"))
+    proc = run("photo-info", sample_photo("yaizu", "9_jorakuji_gps.jpg"))
     assert "34.894450,138.322333" in proc.stdout and "2024-09-04T13:16:38" in proc.stdout
     wrong = run("photo-info", check=False)
     assert wrong.returncode == 2 and "FILE" in wrong.stderr

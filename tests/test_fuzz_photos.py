@@ -65,7 +65,7 @@ def seeds() -> tuple[bytes, ...]:
     gps = dict(lat=34.8667, lon=138.3228)
     made = [jpeg(size=(32, 24), **gps), jpeg(size=(24, 32), orientation=6), encoded("PNG", size=(24, 16), **gps),
             encoded("WEBP", size=(24, 16), **gps), encoded("HEIF", size=(32, 32), **gps)]
-    shared = PROJECT_ROOT.parent / "shared" / "data" / "photos"
+    shared = PROJECT_ROOT / "tests" / "data" / "photos"
     if shared.exists():  # small real files only: the fuzz run must stay short
         made += [p.read_bytes() for p in sorted(shared.rglob("*")) if p.is_file() and p.suffix != ".json"
                  and p.stat().st_size < 12_000]

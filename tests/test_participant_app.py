@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.harness.apptest import click, texts
 
-from tests.harness.requirements import shared_data
+from tests.photo_samples import sample_photo
 from wikitown.app.participant import GEO_KEY, PID_KEY
 from wikitown.finds.access import DEMO_PASSPHRASES
 from wikitown.store.events import open_event
@@ -79,7 +79,7 @@ def test_consent_needs_agreement_and_is_stored(demo_env):
 
 
 def _photo(*parts):
-    return shared_data("photos", *parts).read_bytes()
+    return sample_photo(*parts).read_bytes()
 
 
 def test_upload_with_exif_is_matched_and_listed(demo_env):
