@@ -23,6 +23,7 @@ import select
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,10 @@ class DecodeFailed(Exception):
 
 
 class _Worker:
-    def __init__(self):
+    def __init__(self, memory_mb: float):
         env = {**os.environ, "MALLOC_ARENA_MAX": "2", "PYTHONPATH": os.pathsep.join(
             p for p in (_PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "wikitown.finds.decode_pool", str(MEMORY_MB)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "wikitown.finds.decode_pool", str(memory_mb)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      env=env, cwd=_PACKAGE_PARENT)
 
@@ -102,14 +103,16 @@ class _Worker:
 class DecodePool:
     """``WORKERS`` slots; each holds a live worker or None (started on first use)."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, memory_mb: float = MEMORY_MB, timeout: float = TIMEOUT):
+        self.memory_mb, self.timeout = memory_mb, timeout
         self._slots: queue.Queue = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
         for _ in range(workers):
             self._slots.put(None)
 
-    def run(self, job: dict, timeout: float = TIMEOUT, wait: float = QUEUE_WAIT):
+    def run(self, job: dict, timeout: float | None = None, wait: float = QUEUE_WAIT):
+        timeout = self.timeout if timeout is None else timeout
         try:
             worker = self._slots.get(timeout=wait)
         except queue.Empty:
@@ -136,7 +139,7 @@ class DecodePool:
             self._slots.put(keep)
 
     def _start(self) -> _Worker:
-        worker = _Worker()
+        worker = _Worker(self.memory_mb)
         with self._lock:
             self._all.append(worker)
         return worker
@@ -191,13 +194,18 @@ def decode(job: dict):
 
 
 def _die_with_parent() -> None:
-    try:
-        import ctypes
-        import signal
+    """Exit when the process that started us is gone (mid-decode too). Not PR_SET_PDEATHSIG:
+    that fires when the parent *thread* that started the worker ends, and uploads come from
+    short-lived threads."""
+    parent = os.getppid()
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _vm_size() -> int:
@@ -228,8 +236,8 @@ def _serve(memory_mb: float) -> None:
         head = channel_in.read(8)
         if len(head) < 8:
             return
-        job = pickle.loads(channel_in.read(int.from_bytes(head, "big")))  # from the parent that started us
         try:
+            job = pickle.loads(channel_in.read(int.from_bytes(head, "big")))  # from the parent that started us
             answer = ("ok", render_copies(**job))
         except MemoryError:
             answer = ("memory", "out of memory")
@@ -239,6 +247,7 @@ def _serve(memory_mb: float) -> None:
         try:
             out = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
         except MemoryError:
+            answer = None
             out = pickle.dumps(("memory", "out of memory"))
         channel_out.write(len(out).to_bytes(8, "big") + out)
         channel_out.flush()

@@ -199,7 +199,7 @@ def parse_iptc(records: bytes | None) -> dict:
 # --------------------------------------------------------------------------------------------
 # ICC profiles
 
-MAX_ICC = 64 * 1024  # sRGB is 3 KB, Display P3 0.5 KB, Adobe RGB 0.5 KB; camera profiles stay far below
+MAX_ICC = 24 * 1024  # sRGB is 3 KB, Display P3 0.5 KB, Adobe RGB 0.5 KB; camera profiles stay far below
 _ICC_CLASSES = {"mntr", "spac", "scnr"}
 
 
