@@ -101,6 +101,8 @@ def find_xmp(data: bytes) -> bytes | None:
 def _xmp_values(text: str, name: str) -> list[str]:
     """Values of property ``name`` (``prefix:Local``): as an attribute, a simple element, or the
     ``rdf:li`` items of an ``rdf:Seq``/``rdf:Bag``/``rdf:Alt`` inside the element."""
+    if name not in text:  # most packets hold a few of the properties asked for
+        return []
     q = re.escape(name)
     out = [m.group(2) for m in re.finditer(rf"[\s<]{q}\s*=\s*(['\"])(.*?)\1", text, re.S)]
     for m in re.finditer(rf"<{q}(?:\s[^>]*)?>(.*?)</{q}\s*>", text, re.S):

@@ -380,35 +380,57 @@ def read_photo(source: bytes | str | Path, *, name: str | None = None, dimension
 
     found: dict = {}
     exif_ok = False
-    xmp = iptc = None
-    # exifread: for the types whose EXIF it finds reliably; the head is enough for JPEG (its
-    # metadata segments come first), HEIF needs the whole file (EXIF can sit anywhere).
+    xmp = iptc = exif_payload = None
+    jpeg_head = _jpeg_head(head, source, data) if fmt == "jpeg" else None
+    if jpeg_head is not None:
+        for marker, payload in jpeg_segments(jpeg_head):
+            if marker == 0xE1 and payload.startswith(b"Exif\x00\x00") and exif_payload is None:
+                exif_payload = payload
+            elif marker == 0xE1 and payload.startswith(XMP_JPEG) and xmp is None:
+                xmp = payload[len(XMP_JPEG):]
+            elif marker == 0xED and iptc is None:
+                iptc = iptc_from_app13(payload)
+    if exif_payload is not None:
+        # A JPEG's EXIF block, parsed by Pillow without opening the image (half exifread's time).
+        try:
+            from PIL import Image
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                exif = Image.Exif()
+                exif.load(exif_payload)
+                found = _from_exif(exif)
+            exif_ok = True
+        except Exception as exc:  # noqa: BLE001 - a damaged block: exifread below reads it its own way
+            log.debug("Pillow EXIF failed on %s: %r", label, exc)
+            found = {}
+    has_date = any((found.get("dates") or {}).values())
+    # exifread: for HEIF (it needs the whole file: EXIF can sit anywhere), PNG, WebP and TIFF, and
+    # for a JPEG whose block Pillow could not read or found no date in (each reader follows odd
+    # offsets its own way). A JPEG without an EXIF segment is not read again.
+    use_exifread = fmt not in ("jpeg", "jxl") or (fmt == "jpeg" and (not exif_ok or not has_date) and (
+        exif_payload is not None or b"Exif" in jpeg_head))
     try:
         if fmt == "jxl":
             found, xmp = _jxl_metadata(whole())
             exif_ok = bool(found)
-        else:
-            jpeg_head = _jpeg_head(head, source, data) if fmt == "jpeg" else None
-            if jpeg_head is not None:
-                for marker, payload in jpeg_segments(jpeg_head):
-                    if marker == 0xE1 and payload.startswith(XMP_JPEG) and xmp is None:
-                        xmp = payload[len(XMP_JPEG):]
-                    elif marker == 0xED and iptc is None:
-                        iptc = iptc_from_app13(payload)
+        elif use_exifread:
             stream = io.BytesIO(jpeg_head if jpeg_head is not None else whole())
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                found = _from_exifread(stream)
-            exif_ok = found.pop("any")
+                more = _from_exifread(stream)
+            exif_ok = more.pop("any") or exif_ok
+            found = _merge(found, more) if found else more
     except Exception as exc:  # noqa: BLE001 - exifread raises anything on odd files (field-facts.md)
         log.debug("exifread failed on %s: %r", label, exc)
-        found = {}
     if fmt not in ("jpeg", "jxl"):
         xmp = find_xmp(whole())
-    # Where exifread read the EXIF block, Pillow reads the same block the same way (checked on
-    # every sample in tests/data/photos); it is needed where exifread raised, saw nothing, or
-    # found no date (a sub-IFD behind an offset exifread does not follow).
-    need_pillow = fmt != "jxl" and (dimensions or not exif_ok or not any((found.get("dates") or {}).values()))
+    # Opening the image with Pillow: for its size, and for the other types where exifread raised,
+    # saw nothing, or found no date (pillow-heif finds HEIF EXIF that exifread misreads;
+    # a WebP EXIF chunk without its header). A JPEG's EXIF block was read by both above; Pillow
+    # opens a JPEG only to judge one whose header has no frame size (cut off or damaged).
+    need_pillow = dimensions or (fmt not in ("jpeg", "jxl") and (not exif_ok or not any(
+        (found.get("dates") or {}).values()))) or (fmt == "jpeg" and declared_size(jpeg_head, "jpeg") is None)
     if need_pillow:
         try:
             with warnings.catch_warnings():
