@@ -44,6 +44,60 @@ TIMEOUT = _env_number("WIKITOWN_DECODE_TIMEOUT", 60)
 QUEUE_WAIT = 300.0  # seconds an upload waits for a free worker before it is refused as "busy"
 
 
+# A photo of several MB through a 64 KiB pipe costs dozens of context switches, each a scheduler
+# wait on a loaded machine (60-100 ms per photo measured at load 12). Large messages go through a
+# file in a private folder on tmpfs instead; the pipe carries only its name.
+SPOOL_FROM = 256 * 1024
+_spool_dir: str | None = None
+
+
+def spool_dir() -> str:
+    global _spool_dir
+    if _spool_dir is None:
+        import shutil
+        import tempfile
+
+        base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+        _spool_dir = tempfile.mkdtemp(prefix="wikitown-decode-", dir=base)  # mode 0700
+        atexit.register(shutil.rmtree, _spool_dir, True)
+    return _spool_dir
+
+
+def _send(stream, obj, folder: str) -> str | None:
+    """Write one message; the spool file's path when it went through one."""
+    body = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    path = None
+    if len(body) > SPOOL_FROM:
+        fd, path = tempfile_in(folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
+        body = pickle.dumps(("spooled", path), protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(len(body).to_bytes(8, "big") + body)
+    stream.flush()
+    return path
+
+
+def _load(body: bytes):
+    obj = pickle.loads(body)  # only ever from our own parent or worker
+    if isinstance(obj, tuple) and len(obj) == 2 and obj[0] == "spooled":
+        path = obj[1]
+        try:
+            with open(path, "rb") as fh:
+                obj = pickle.loads(fh.read())
+        finally:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+    return obj
+
+
+def tempfile_in(folder: str) -> tuple[int, str]:
+    import tempfile
+
+    return tempfile.mkstemp(dir=folder, suffix=".msg")
+
+
 class DecodeFailed(Exception):
     """The worker could not finish: ``kind`` is ``memory``, ``timeout``, ``busy`` or ``crash``;
     or ``error`` with the exception's class name and text from inside the worker."""
@@ -57,7 +111,7 @@ class _Worker:
     def __init__(self, memory_mb: float):
         env = {**os.environ, "MALLOC_ARENA_MAX": "2", "PYTHONPATH": os.pathsep.join(
             p for p in (_PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "wikitown.finds.decode_pool", str(memory_mb)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "wikitown.finds.decode_pool", str(memory_mb), spool_dir()],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      env=env, cwd=_PACKAGE_PARENT)
 
@@ -65,12 +119,21 @@ class _Worker:
         return self.proc.poll() is None
 
     def call(self, job: dict, timeout: float):
-        payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        spooled = None
         try:
-            self.proc.stdin.write(len(payload).to_bytes(8, "big") + payload)
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError) as exc:
-            raise DecodeFailed("crash", f"worker gone: {exc}") from None
+            try:
+                spooled = _send(self.proc.stdin, job, spool_dir())
+            except (BrokenPipeError, OSError) as exc:
+                raise DecodeFailed("crash", f"worker gone: {exc}") from None
+            return self._answer(timeout)
+        finally:
+            if spooled:  # read and removed by the worker, unless it died first
+                try:
+                    os.unlink(spooled)
+                except OSError:
+                    pass
+
+    def _answer(self, timeout: float):
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
         if not ready:
             raise DecodeFailed("timeout", f"no answer in {timeout:.0f} s")
@@ -79,8 +142,7 @@ class _Worker:
             code = self.proc.wait(timeout=5)
             # Killed by the kernel or aborted by a decoder's failed allocation: the memory limit.
             raise DecodeFailed("memory" if code in (-6, -9, -11, 134, 137) else "crash", f"worker exit {code}")
-        body = self.proc.stdout.read(int.from_bytes(head, "big"))
-        status, *rest = pickle.loads(body)  # our own worker's answer
+        status, *rest = _load(self.proc.stdout.read(int.from_bytes(head, "big")))
         if status == "ok":
             return rest[0]
         if status == "memory":
@@ -218,7 +280,7 @@ def _vm_size() -> int:
     return 0
 
 
-def _serve(memory_mb: float) -> None:
+def _serve(memory_mb: float, folder: str) -> None:
     import resource
 
     _die_with_parent()
@@ -237,7 +299,7 @@ def _serve(memory_mb: float) -> None:
         if len(head) < 8:
             return
         try:
-            job = pickle.loads(channel_in.read(int.from_bytes(head, "big")))  # from the parent that started us
+            job = _load(channel_in.read(int.from_bytes(head, "big")))  # from the parent that started us
             answer = ("ok", render_copies(**job))
         except MemoryError:
             answer = ("memory", "out of memory")
@@ -245,13 +307,11 @@ def _serve(memory_mb: float) -> None:
             answer = ("error", type(exc).__name__, str(exc)[:500])
         job = None
         try:
-            out = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+            _send(channel_out, answer, folder)
         except MemoryError:
             answer = None
-            out = pickle.dumps(("memory", "out of memory"))
-        channel_out.write(len(out).to_bytes(8, "big") + out)
-        channel_out.flush()
+            _send(channel_out, ("memory", "out of memory"), folder)
 
 
 if __name__ == "__main__":
-    _serve(float(sys.argv[1]) if len(sys.argv) > 1 else MEMORY_MB)
+    _serve(float(sys.argv[1]), sys.argv[2])

@@ -665,10 +665,16 @@ def prepare_photo(data: bytes, name: str = "", *, max_bytes: int, max_pixels: in
     if info.error:
         raise PhotoRejected(f"{label}: {info.error}", key=info.error_key, name=label, **info.error_params)
     _check_pixels(label, (info.width, info.height), len(data), max_pixels)
+    taken = info.taken if info.taken_at_source != "EXIF:DateTimeOriginal" else None
+    # A JPEG that needs no rotation keeps the camera's own compressed image: only its thumbnail is
+    # decoded (in the worker, which then sends back 30 KB, not the photo).
+    lossless = info.format == "jpeg" and (info.orientation or 1) == 1
     job = {"data": data, "fmt": info.format, "orientation": info.orientation, "keep_gps": info.has_gps,
-           "taken": info.taken if info.taken_at_source != "EXIF:DateTimeOriginal" else None}
+           "taken": taken, "thumb_only": lossless}
     try:
         publish, thumb = decode(job)
+        if lossless:
+            publish = _lossless_publish(data, info.has_gps, taken)
     except DecodeFailed as exc:
         if exc.kind == "memory" or exc.exc_type in ("DecompressionBombError", "DecompressionBombWarning"):
             raise PhotoRejected(f"{label}: too large to decode ({exc})", key="finds.reject.bomb", name=label,
@@ -681,13 +687,30 @@ def prepare_photo(data: bytes, name: str = "", *, max_bytes: int, max_pixels: in
         reason = exc.detail or exc.kind
         raise PhotoRejected(f"{label}: the image is damaged or incomplete ({reason})", key="finds.reject.corrupt",
                             name=label, reason=reason) from None
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError, RuntimeError,
+            struct.error) as exc:  # the lossless publish copy: segments that do not add up
+        raise PhotoRejected(f"{label}: the image is damaged or incomplete ({exc})", key="finds.reject.corrupt",
+                            name=label, reason=str(exc)) from None
     return PreparedPhoto(label, data, sha1_hex(data), info, publish, thumb)
 
 
+def _lossless_publish(data: bytes, keep_gps: bool, taken: str | None) -> bytes:
+    """The publish copy of a JPEG that needs no rotation: byte work on its segments and the
+    EXIF block (Pillow reads the header only), no pixels, so it is done outside the worker."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow warns on odd EXIF; what it cannot read is left out
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with _open_image(io.BytesIO(data), "jpeg") as im:
+            clean = _clean_exif(im.getexif(), keep_gps=keep_gps, taken=taken)
+    return _lossless_jpeg(data, clean, good_icc(jpeg_icc(jpeg_segments(data))))
+
+
 def render_copies(data: bytes, fmt: str, orientation: int | None, keep_gps: bool,
-                  taken: str | None = None) -> tuple[bytes, bytes]:
-    """The publish JPEG and the thumbnail: the pixel work, run in a decode worker.
-    Raises what Pillow raises (the caller turns it into a refusal)."""
+                  taken: str | None = None, thumb_only: bool = False) -> tuple[bytes | None, bytes]:
+    """The publish JPEG (None with ``thumb_only``) and the thumbnail: the pixel work, run in a
+    decode worker. Raises what Pillow raises (the caller turns it into a refusal)."""
     from PIL import Image
 
     with warnings.catch_warnings():
@@ -695,20 +718,18 @@ def render_copies(data: bytes, fmt: str, orientation: int | None, keep_gps: bool
         with _open_image(io.BytesIO(data), fmt) as im:
             if im.width * im.height > MAX_PIXELS:
                 raise Image.DecompressionBombError(f"{im.width}x{im.height} pixels")
-            exif = im.getexif()
-            clean = _clean_exif(exif, keep_gps=keep_gps, taken=taken)
-            lossless = fmt == "jpeg" and (orientation or 1) == 1
-            if lossless:
+            if thumb_only:
                 # Only the thumbnail needs pixels: decode at 1/8 scale (still reads every byte,
-                # so damaged data is caught), and keep the camera's own JPEG for publishing.
-                # The thumbnail's own size, not a THUMB_SIZE square: for a 4:3 photo the square
-                # made Pillow pick 1/4 scale (the short side must reach 480) and decode 4x the pixels.
-                icc = good_icc(jpeg_icc(jpeg_segments(data[:jpeg_meta_end(data) or len(data)])))
+                # so damaged data is caught). The thumbnail's own size, not a THUMB_SIZE square:
+                # for a 4:3 photo the square made Pillow pick 1/4 scale (the short side must
+                # reach 480) and decode 4x the pixels.
                 im.draft("RGB", _thumb_box(im.size))
                 im.load()
-                publish = _lossless_jpeg(data, clean, icc)
+                publish = None
                 thumb = _flatten(im)
             else:
+                exif = im.getexif()
+                clean = _clean_exif(exif, keep_gps=keep_gps, taken=taken)
                 icc = good_icc(im.info.get("icc_profile"))
                 im.load()
                 if fmt in ("jpeg", "png", "webp"):
