@@ -10,9 +10,10 @@ from fractions import Fraction
 from PIL import Image, ImageDraw
 
 from tests.harness import PROJECT_ROOT
+from tests.harness.requirements import shared_data
 
-# Real photos copied from ../shared/data/photos (attribution: tests/data/PROVENANCE.md), so a clone runs them.
 PHOTOS = PROJECT_ROOT / "tests" / "data" / "photos"
+
 # exiftool's FileType -> wikitown's format name
 FILE_TYPES = {"JPEG": "jpeg", "PNG": "png", "HEIC": "heic", "HEIF": "heif", "Extended WEBP": "webp",
               "WEBP": "webp", "AVIF": "avif"}
@@ -20,20 +21,16 @@ FILE_TYPES = {"JPEG": "jpeg", "PNG": "png", "HEIC": "heic", "HEIF": "heif", "Ext
 
 def sample_photo(*parts: str):
     """A real photo in tests/data/photos (``sample_photo("exifr", "heic-iphone7.heic")``)."""
-    path = PHOTOS.joinpath(*parts)
-    if not path.exists():
-        raise FileNotFoundError(path)
-    return path
+    return shared_data("photos", *parts)
 
 
 def expected_names() -> list[str]:
-    """For parametrize: the names of the real sample photos."""
-    return sorted(expected())
+    """For parametrize: the sample names in tests/data/photos/EXPECTED.json (what exiftool reads)."""
+    return sorted(json.loads((PROJECT_ROOT / "tests" / "data" / "photos" / "EXPECTED.json").read_text()))
 
 
 def expected() -> dict:
-    """Per sample, what exiftool 12.57 reads (EXPECTED.json, from ../shared/data/photos)."""
-    return json.loads((PHOTOS / "EXPECTED.json").read_text())
+    return json.loads(shared_data("photos", "EXPECTED.json").read_text())
 
 
 def _dms(value: float):

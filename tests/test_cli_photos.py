@@ -3,34 +3,26 @@
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
-from tests.photo_samples import PHOTOS, sample_photo
+from tests.harness.cli import run_cli
+from tests.harness.requirements import shared_data
 from tests.photo_samples import FILE_TYPES, expected, jpeg
 from wikitown.store.events import create_event
 from wikitown.finds.capture import list_finds
-from wikitown.core.paths import PROJECT_ROOT
 from wikitown.store.sites import upsert_sites
 
 TEMPLE = (34.894452, 138.322446)
 
 
 def run(*args, env=None, check=True):
-    full_env = {**os.environ, "WIKITOWN_LANG": "en", **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "wikitown", *map(str, args)], cwd=PROJECT_ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=120)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
+    return run_cli(*args, env=env, check=check)
 
 
 def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):
-    root = PHOTOS
+    root = shared_data("photos")
     want = expected()
     # Broken files alongside the real ones: they must be reported, not crash the run.
     cut = tmp_path / "truncated.jpg"
@@ -54,7 +46,7 @@ def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):
         else:
             assert abs(r["lat"] - w["lat"]) < 1e-5 and abs(r["lon"] - w["lon"]) < 1e-5, name
         taken = w["taken"].replace(":", "-", 2).replace(" ", "T") if w["taken"] else None
-        if taken:  # DateTimeOriginal; the other sources: tests/test_photos.py::test_capture_times_agree_with_exiftool
+        if taken:  # DateTimeOriginal; the other sources: tests/test_photos_exiftool.py::test_capture_times_agree_with_exiftool
             assert (r["taken"] or "")[:19] == taken and r["taken_at_source"] == "EXIF:DateTimeOriginal", name
         else:
             assert r["taken_at_source"] != "EXIF:DateTimeOriginal", name
@@ -67,7 +59,7 @@ def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):
 
 
 def test_photo_info_in_parallel_gives_the_same_answers(tmp_path):
-    sample = sample_photo("yaizu", "9_jorakuji_gps.jpg").read_bytes()
+    sample = shared_data("photos", "yaizu", "9_jorakuji_gps.jpg").read_bytes()
     files = []
     for i in range(450):  # above PARALLEL_FROM
         path = tmp_path / f"p{i:03d}.jpg"
@@ -81,7 +73,7 @@ def test_photo_info_in_parallel_gives_the_same_answers(tmp_path):
 
 
 def test_photo_info_text_output_and_wrong_use(tmp_path):
-    proc = run("photo-info", sample_photo("yaizu", "9_jorakuji_gps.jpg"))
+    proc = run("photo-info", shared_data("photos", "yaizu", "9_jorakuji_gps.jpg"))
     assert "34.894450,138.322333" in proc.stdout and "2024-09-04T13:16:38" in proc.stdout
     wrong = run("photo-info", check=False)
     assert wrong.returncode == 2 and "FILE" in wrong.stderr

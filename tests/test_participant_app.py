@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.harness.apptest import click, texts
 
-from tests.photo_samples import sample_photo
+from tests.harness.requirements import shared_data
 from wikitown.app.participant import GEO_KEY, PID_KEY
 from wikitown.finds.access import DEMO_PASSPHRASES
 from wikitown.store.events import open_event
@@ -79,7 +79,7 @@ def test_consent_needs_agreement_and_is_stored(demo_env):
 
 
 def _photo(*parts):
-    return sample_photo(*parts).read_bytes()
+    return shared_data("photos", *parts).read_bytes()
 
 
 def test_upload_with_exif_is_matched_and_listed(demo_env):
@@ -166,7 +166,7 @@ def test_my_finds_editable_until_reviewed(demo_env):
 
 def test_organizer_assigns_a_queued_find(demo_env):
     event = open_event(demo_env)
-    from wikitown.store.events import load_configured_opendata
+    from wikitown.gaps.collect import load_configured_opendata
 
     load_configured_opendata(event)
     pid = join_event(event, "Far Away", "cc0")

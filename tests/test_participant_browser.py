@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from tests.harness.app import goto_app, shot, wait_for_app
-from tests.photo_samples import sample_photo
+from tests.harness.requirements import shared_data
 from wikitown.store.events import open_event
 from wikitown.finds.capture import list_finds
 from wikitown.core.paths import PROJECT_ROOT
@@ -18,7 +18,7 @@ GOSHINJI = (34.8647800, 138.3246400)
 
 
 def test_phone_upload_without_gps_is_matched_by_browser_location(start_app, phone_context, tmp_path):
-    photo = sample_photo("yaizu", "12-a_hoshakuji_jizo_noexif.png")
+    photo = shared_data("photos", "yaizu", "12-a_hoshakuji_jizo_noexif.png")
     events = tmp_path / "events"
     shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", events / "demo-yaizu",
                     ignore=shutil.ignore_patterns("store.sqlite*", "media"))

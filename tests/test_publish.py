@@ -308,10 +308,10 @@ def test_session_bot_password_never_written_anywhere(tmp_path, mediawiki, specs,
 
 
 def test_real_photos_heic_converted_and_chunked(tmp_path, mediawiki, specs):
-    from tests.photo_samples import sample_photo
+    from tests.harness.requirements import shared_data
 
-    heic = sample_photo("exifr", "heic-iphone7.heic")
-    jorakuji = sample_photo("yaizu", "9_jorakuji_gps.jpg")
+    heic = shared_data("photos", "exifr", "heic-iphone7.heic")
+    jorakuji = shared_data("photos", "yaizu", "9_jorakuji_gps.jpg")
     b = EventBuilder(tmp_path)
     site = b.site(f"常楽寺 {b.tag}")
     person = b.participant()

@@ -125,9 +125,9 @@ def test_missing_publish_copy_is_made_without_device_serials(tmp_path):
 
 
 def test_missing_publish_copy_of_a_heic_is_an_upright_jpeg_with_gps(tmp_path):
-    from tests.photo_samples import sample_photo
+    from tests.harness.requirements import shared_data
 
-    heic = sample_photo("exifr", "heic-iphone7.heic").read_bytes()
+    heic = shared_data("photos", "exifr", "heic-iphone7.heic").read_bytes()
     img = Image.open(io.BytesIO(_prepared(tmp_path, heic, "heic")))
     assert img.format == "JPEG" and sorted(img.size) == [3024, 4032]
     assert img.getexif().get_ifd(0x8825)
