@@ -205,3 +205,40 @@ def test_three_bombs_at_once_keep_the_server_small_and_serving(event_dir, tmp_pa
     assert out["results"]["IMG_1.jpg"] == [["accepted", None]] or out["results"]["IMG_1.jpg"][0][0] == "accepted"
     print(f"3 bombs + 1 photo at once: {seconds:.1f} s, server peak RSS {out['peak_mb']:.0f} MB")
     assert out["peak_mb"] < 300, out  # was 5.7 GB for three bombs (issue 13.1)
+
+
+def test_bombs_through_the_participant_page(demo_env):
+    """The real participant page (AppTest): three bombs and a photo in one send; each bomb gets
+    its own message in Japanese, the photo is stored."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.harness.apptest import click, texts
+    from wikitown.finds.capture import list_finds
+    from wikitown.store.events import open_event
+
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    at.session_state["lang"] = "ja"
+    at.run()
+    at.switch_page("wikitown/app/views/participant.py").run()
+    at.text_input[0].input("YAIZU-DEMO")
+    at.button[0].click()
+    at.run()
+    at.text_input[0].input("山田 太郎")
+    at.radio(key="participant_licence").set_value("cc-by-sa-4.0")
+    at.checkbox(key="participant_agree").check()
+    at = click(at, "はじめる")
+    sent = [("lossless.webp", bombs()["lossless.webp"], "image/webp"),
+            ("bomb.heic", bombs()["bomb.heic"], "image/heic"),
+            ("bomb.jpg", bombs()["bomb.jpg"], "image/jpeg"),
+            ("IMG_0002.jpg", jpeg(size=(640, 480), seed=11, lat=TEMPLE[0], lon=TEMPLE[1]), "image/jpeg")]
+    at.file_uploader(key="participant_files_0").set_value(sent)
+    at.run()
+    click(at, "送信")
+    assert not at.exception
+    text = texts(at)
+    for name, size in (("lossless\\.webp", "10000×11999"), ("bomb\\.heic", "30000×30000"),
+                       ("bomb\\.jpg", "65000×65000")):
+        assert f"{name}: 画素数が多すぎて写真とは考えられません（{size}）。" in text, text
+    assert "IMG\\_0002\\.jpg: 受け取りました。" in text
+    rows = list_finds(open_event(demo_env))
+    assert [m["original_name"] for r in rows for m in r["media"]] == ["IMG_0002.jpg"]
