@@ -8,8 +8,8 @@ run at once; other uploads wait for a free worker (holding only the bytes they a
 Workers are started once and reused, so a photo costs a pipe round trip, not a process start.
 
 ``WIKITOWN_DECODE_WORKERS`` (default: 2, or 3 with 4+ cores; ``0`` decodes in this process, for
-debugging only), ``WIKITOWN_DECODE_MEMORY_MB`` (default 1024: a 60 MP photo rotated needs about
-700 MB) and ``WIKITOWN_DECODE_TIMEOUT`` (seconds, default 60) change the limits.
+debugging only), ``WIKITOWN_DECODE_MEMORY_MB`` (default 1024: a 61 MP camera photo rotated peaked at
+570 MB above the worker's start) and ``WIKITOWN_DECODE_TIMEOUT`` (seconds, default 60) change the limits.
 """
 
 from __future__ import annotations

@@ -38,9 +38,10 @@ from wikitown.finds.photo_headers import declared_size, iso_boxes, jpeg_meta_end
 from wikitown.finds.photo_meta import (XMP_JPEG, find_xmp, good_icc, iptc_from_app13, iso_datetime, jpeg_icc,
                                        parse_iptc, parse_xmp, pick_taken)
 
-# Phones write 12-50 MP (200 MP sensors bin to 50 MP files); a bigger "photo" from a participant
-# is a decompression bomb far more often than a camera. Decoding 60 MP takes about 180 MB (RGB).
-MAX_PIXELS = 60_000_000
+# Phones write 12-50 MP (200 MP sensors bin to 50 MP files), the largest full-frame cameras 61 MP
+# (9504 x 6336); a bigger "photo" is a decompression bomb far more often than a camera. Decoding
+# 64 MP takes about 190 MB (RGB), rotating it twice that.
+MAX_PIXELS = 64_000_000
 # Real photos need bytes for their pixels: a JPEG 12 MP photo is 2-6 MB, a flat PNG screenshot
 # still about 1 byte per 50-300 pixels. A file declaring over 2 MP at more than 1000 pixels per
 # byte is a bomb (a 38-byte WebP declaring 120 MP).
