@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -71,7 +72,7 @@ def test_capture_times_agree_with_exiftool():
     sources = {source for _, source in dated.values()}
     assert sources == set(TAKEN_ORDER) - {"XMP:DateTimeDigitized"}, sources  # every place, proven on a file
     proc = subprocess.run([sys.executable, "-m", "wikitown", "photo-info", "--json", *dated], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=120, env={"WIKITOWN_LANG": "en", "PATH": ""})
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "WIKITOWN_LANG": "en"})
     ours = {r["file"]: r for r in json.loads(proc.stdout)}
     wrong = []
     for path, (taken, source) in dated.items():

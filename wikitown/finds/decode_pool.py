@@ -51,7 +51,15 @@ SPOOL_FROM = 256 * 1024
 _spool_dir: str | None = None
 
 
+_spool_lock = threading.Lock()
+
+
 def spool_dir() -> str:
+    with _spool_lock:
+        return _spool_dir or _make_spool_dir()
+
+
+def _make_spool_dir() -> str:
     global _spool_dir
     if _spool_dir is None:
         import shutil
