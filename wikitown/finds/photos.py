@@ -30,7 +30,7 @@ import re
 import struct
 import unicodedata
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wikitown.core.errors import InputError
@@ -94,10 +94,10 @@ class PhotoInfo:
         return self.lat is not None and self.lon is not None
 
     def as_json(self) -> dict:
-        data = asdict(self)
-        for key in ("error_key", "error_params", "width", "height"):
-            data.pop(key)
-        return data
+        # By hand, not dataclasses.asdict: its deep copy was a tenth of photo-info's time per file.
+        return {"file": self.file, "format": self.format, "lat": self.lat, "lon": self.lon, "taken": self.taken,
+                "taken_at_source": self.taken_at_source, "orientation": self.orientation, "error": self.error,
+                "authors": dict(self.authors)}
 
 
 class PhotoRejected(InputError):
