@@ -61,8 +61,9 @@ def test_the_sources_kana_wins_over_the_guess_in_lead_and_sort_key(name):
     assert f"({name}, {kana})" in en.wikitext and "reading_guessed" not in en.flags
 
 
-def test_a_katakana_source_reading_is_shown_in_hiragana_and_still_wins():
-    site = Site(id="s", name="浅間神社遺跡", name_kana="センゲンジンジャイセキ", municipality="台東区")
+@pytest.mark.parametrize("kana", ["センゲンジンジャイセキ", "ｾﾝｹﾞﾝｼﾞﾝｼﾞｬｲｾｷ"])  # half-width from old systems too
+def test_a_katakana_source_reading_is_shown_in_hiragana_and_still_wins(kana):
+    site = Site(id="s", name="浅間神社遺跡", name_kana=kana, municipality="台東区")
     built = build_draft(site, "ja")
     assert "'''浅間神社遺跡'''（せんげんじんじゃいせき）" in built.wikitext
     assert _defaultsort(built.wikitext) == "せんけんしんしやいせき"
