@@ -315,10 +315,13 @@ def close_session(site, user: str) -> None:
     from pywikibot import login as pwb_login  # noqa: PLC0415
 
     try:
-        if site.logged_in() or site._loginstatus != pwb_login.LoginStatus.NOT_LOGGED_IN:
-            site.logout()
+        if site._loginstatus != pwb_login.LoginStatus.NOT_LOGGED_IN:
+            # action=logout as APISite.logout() sends it; that method also replaces the site's
+            # ParamInfo, which leaves a later login in this process without tokens.
+            site.simple_request(action="logout", token=site.tokens["csrf"]).submit()
     except Exception:  # noqa: BLE001 - the wiki may be gone; the local session goes anyway
-        site._loginstatus = pwb_login.LoginStatus.NOT_LOGGED_IN
+        pass
+    site._loginstatus = pwb_login.LoginStatus.NOT_LOGGED_IN
     site.tokens.clear()
     try:
         del site.userinfo

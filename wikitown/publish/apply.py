@@ -363,6 +363,11 @@ class _Runner:
         except pywikibot.exceptions.APIError as exc:
             if exc.code not in SESSION_LOST:
                 raise
+        except KeyError as exc:
+            # pywikibot's token wallet, asked for a token after the wiki dropped the session,
+            # logs in again itself but raises "Invalid token 'csrf' for user None": the same case.
+            if "Invalid token" not in str(exc):
+                raise
         wiki.relogin()
         return call()
 

@@ -70,7 +70,18 @@ def change_category(store, name: str, new: str | None) -> None:
 
 def author_key(name: str) -> str:
     """The same author whatever the spacing, width or case they were typed with."""
-    return " ".join(unicodedata.normalize("NFKC", str(name or "")).casefold().replace("_", " ").split())
+    # Japanese names are written with or without a space between family and given name.
+    return "".join(unicodedata.normalize("NFKC", str(name or "")).casefold().replace("_", " ").split())
+
+
+def known_authors(store) -> set[str]:
+    """Author keys of everyone credited in the event (credits, display names, wiki user names)."""
+    from wikitown.store.db import finds, participants
+
+    with store.read() as conn:
+        names = [*conn.execute(sa.select(participants.c.display_name, participants.c.wiki_user)).all(),
+                 *conn.execute(sa.select(finds.c.credit, finds.c.credit)).all()]
+    return {author_key(n) for pair in names for n in pair if n}
 
 
 def vrt_tickets(store) -> dict[str, str]:

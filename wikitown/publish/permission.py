@@ -17,7 +17,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wikitown.core.errors import WikitownError
+from wikitown.core.errors import InputError, WikitownError
 from wikitown.core.fsutil import atomic_write_bytes
 from wikitown.publish import decisions
 from wikitown.publish.apply import ApplyResult, ItemResult, _finish, classify, journal, record_pending
@@ -102,7 +102,7 @@ def authors_needing_permission(plan) -> list[AuthorFiles]:
 
 def declaration(entry: AuthorFiles, lang: str, *, event_name: str, api_url: str, date: str = "") -> str:
     licence_ja, licence_en = LICENCE_NAMES.get(entry.licence, LICENCE_NAMES["cc-by-sa-4.0"])
-    files = "\n".join(f"- {file_url(api_url, name)}" for name in entry.files)
+    files = "\n".join(f"- File:{name}\n  {file_url(api_url, name)}" for name in entry.files)
     return CONSENT[lang].format(author=entry.author, event=event_name, files=files,
                                 licence=licence_ja if lang == "ja" else licence_en,
                                 date=date or time.strftime("%Y-%m-%d"))
@@ -157,6 +157,9 @@ def apply_ticket(event, author: str, ticket: str, wiki: Wiki | None, *, progress
     already on the wiki: ``{{Permission pending}}`` becomes ``{{PermissionTicket|id=ticket}}``.
     Each edit is journaled (``edit:vrt:<upload key>:<ticket>``); a page that already carries
     the ticket is left alone. ``wiki`` may be None to record the ticket only."""
+    if decisions.author_key(author) not in decisions.known_authors(event.store):
+        raise InputError(f"nobody named {author!r} took photos in this event", key="publish.error.unknown_author",
+                         author=author)
     decisions.set_ticket(event.store, author, ticket)
     ticket = ticket.strip()
     rows = files_of_author(event.store, author)  # none yet: the ticket goes on their next uploads

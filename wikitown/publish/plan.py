@@ -119,6 +119,7 @@ class Plan:
     notices: list[Notice] = field(default_factory=list)
     categories: list[CategoryUse] = field(default_factory=list)
     unchecked: list[str] = field(default_factory=list)  # reads that failed: what could not be checked
+    errors: list[WikitownError] = field(default_factory=list)  # why (the first failure of each wiki)
 
     @property
     def offline(self) -> bool:
@@ -274,6 +275,24 @@ def _edit_summary(event_name: str, lang: str) -> str:
     return clean_part(t("publish.summary.edit", lang, event=event_name))
 
 
+class _StopsWhenDown(MediaWikiAPI):
+    """The same API, but once the wiki could not be reached, later reads fail at once
+    (offline, each read would wait for its own timeouts and retries)."""
+
+    def __init__(self, api: MediaWikiAPI):
+        super().__init__(api.api_url, api.client, service=api.service, batch=api.batch)
+        self.down: ServiceUnavailable | None = None
+
+    def call(self, params: dict, *, post: bool = False) -> dict:
+        if self.down is not None:
+            raise self.down
+        try:
+            return super().call(params, post=post)
+        except ServiceUnavailable as exc:
+            self.down = exc
+            raise
+
+
 def build_plan(event, files_api: MediaWikiAPI, pages_api: MediaWikiAPI | None = None, *, account: str = "",
                progress=None, own_accounts=()) -> Plan:
     """The full plan for ``event`` (see the module doc). ``progress(done, total)``
@@ -282,7 +301,9 @@ def build_plan(event, files_api: MediaWikiAPI, pages_api: MediaWikiAPI | None = 
     (their photos get {{self}}; everyone else's go up under ``account`` with VRT permission).
     A read the wiki does not answer (offline) leaves that check undone and says so
     (``plan.unchecked``); the rest of the plan is still made."""
-    pages_api = pages_api or files_api
+    same = pages_api is None or pages_api is files_api
+    files_api = _StopsWhenDown(files_api)
+    pages_api = files_api if same else _StopsWhenDown(pages_api)
     cfg = event.config
     plan = Plan(cfg.name, files_api.api_url, pages_api.api_url, account)
     journal = journal_rows(event.store)
@@ -294,8 +315,10 @@ def build_plan(event, files_api: MediaWikiAPI, pages_api: MediaWikiAPI | None = 
     return plan
 
 
-def _unreachable(plan: Plan, what: str, actions=()) -> None:
+def _unreachable(plan: Plan, what: str, actions=(), error: WikitownError | None = None) -> None:
     plan.unchecked.append(what)
+    if error is not None and str(error) not in {str(e) for e in plan.errors}:
+        plan.errors.append(error)
     for a in actions:
         a.notices.append(Notice(f"publish.notice.unchecked.{what}", {}))
 
@@ -419,9 +442,9 @@ def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress, o
     # description (one prefix query per site and day), so a clash never surfaces halfway through.
     try:
         on_wiki_names = files_with_prefixes(api, [d for _, d in to_name]) if to_name else set()
-    except UNREACHABLE:
+    except UNREACHABLE as exc:
         on_wiki_names = set()
-        _unreachable(plan, "names", [a for a, _ in to_name])
+        _unreachable(plan, "names", [a for a, _ in to_name], exc)
     for name in on_wiki_names:
         allocator.reserve(name)
     position: dict[str, int] = {}
@@ -442,8 +465,8 @@ def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress, o
     # The same bytes already on the wiki: link to that file instead of uploading again.
     try:
         on_wiki = files_by_sha1(api, [a.sha1 for a in todo])
-    except UNREACHABLE:
-        _unreachable(plan, "duplicates", todo)
+    except UNREACHABLE as exc:
+        _unreachable(plan, "duplicates", todo, exc)
         return
     for a in todo:
         if a.sha1 in on_wiki:
@@ -459,8 +482,8 @@ def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress, o
         try:
             pages = api.pages_by_titles([f"{FILE_NS}:{a.filename}" for a in uploads], prop="imageinfo",
                                         iiprop="sha1")
-        except UNREACHABLE:
-            _unreachable(plan, "names", uploads)
+        except UNREACHABLE as exc:
+            _unreachable(plan, "names", uploads, exc)
             return
         clashes = []
         for a in uploads:
@@ -499,9 +522,9 @@ def _plan_pages(event, plan: Plan, api: MediaWikiAPI, journal: dict) -> None:
         return
     try:
         has_draft_ns = _has_draft_namespace(api)
-    except UNREACHABLE:  # offline: shown where the event's setting puts drafts, marked unchecked
+    except UNREACHABLE as exc:  # offline: shown where the event's setting puts drafts, marked unchecked
         has_draft_ns = cfg.draft_location == "draft"
-        _unreachable(plan, "namespaces")
+        _unreachable(plan, "namespaces", (), exc)
     if cfg.draft_location == "draft" and not has_draft_ns:
         plan.notices.append(Notice("publish.notice.no_draft_namespace", {"account": plan.account}))
     if (cfg.draft_location == "user" or not has_draft_ns) and not plan.account:
@@ -540,8 +563,8 @@ def _plan_pages(event, plan: Plan, api: MediaWikiAPI, journal: dict) -> None:
     todo = [a for a in actions if a.status == "todo"]
     try:
         pages = api.pages_by_titles([a.title for a in todo], prop="revisions", rvprop="ids|user")
-    except UNREACHABLE:
-        _unreachable(plan, "pages", todo)
+    except UNREACHABLE as exc:
+        _unreachable(plan, "pages", todo, exc)
         plan.pages.extend(actions)
         return
     for a in todo:
@@ -640,8 +663,8 @@ def _plan_categories(event, plan: Plan, files_api: MediaWikiAPI, pages_api: Medi
             continue
         try:
             pages = api.pages_by_titles([f"Category:{n}" for n in names])
-        except UNREACHABLE:
-            _unreachable(plan, "categories")
+        except UNREACHABLE as exc:
+            _unreachable(plan, "categories", (), exc)
             continue
         for (w, _), u in uses.items():
             if w != wiki:
@@ -677,6 +700,8 @@ def render_plan(plan: Plan, lang: str) -> str:
     out.append(tr("publish.plan.counts", **c))
     for n in plan.notices:
         out.append("! " + n.message(lang))
+    for e in plan.errors:
+        out.append("! " + e.message(lang))
     if plan.categories:
         out.append("")
         out.append(tr("publish.plan.categories"))
@@ -686,7 +711,8 @@ def render_plan(plan: Plan, lang: str) -> str:
         out.append("")
         out.append("=" * 72)
         out.append(tr(f"publish.plan.file.{a.status if a.status != 'todo' else a.kind}",
-                      title=a.title, site=a.site_name, size=a.size, sha1=a.sha1))
+                      title=a.title, site=a.site_name, size=a.size, sha1=a.sha1, media=a.media_sha1,
+                      find=a.find_id))
         if a.author:
             out.append(tr("publish.plan.route.own" if a.own_work else "publish.plan.route.vrt",
                           author=a.author, uploader=a.uploader or "-"))
