@@ -15,20 +15,18 @@ from dataclasses import dataclass, field
 import mwparserfromhell
 from mwparserfromhell.nodes import Heading, Template, Text, Wikilink
 
+from wikitown.core import licences
 from wikitown.core.errors import InputError
+from wikitown.core.licences import DEFAULT_LICENCE
 from wikitown.publish.filenames import clean_part
 from wikitown.core.wikitext import escape, template
 
-# The licence a participant chose -> the template Commons' {{self}} takes.
-LICENCE_TEMPLATES = {"cc-by-sa-4.0": "cc-by-sa-4.0", "cc-by-4.0": "cc-by-4.0", "cc0": "cc-zero"}
-# A licence template with the author named in it ({{cc-by-sa-4.0|NAME}}), for a photo that
-# is not the uploader's own work.
-ATTRIBUTED_LICENCES = {"cc-by-sa-4.0": "cc-by-sa-4.0", "cc-by-4.0": "cc-by-4.0", "cc0": "cc-zero"}
+# Not the uploader's own photo: permission through VRT, pending until a ticket exists.
 PERMISSION_PENDING = "Permission pending"
 PERMISSION_TICKET = "PermissionTicket"
 ALLOWED_TEMPLATES = {"int:filedesc", "int:license-header", "Information", "Ja", "En", "According to Exif data",
-                     "Own", "Location", "Object location", "Self", "Cc-by-sa-4.0", "Cc-by-4.0", "Cc-zero",
-                     PERMISSION_PENDING, PERMISSION_TICKET}
+                     "Own", "Location", "Object location", "Self", PERMISSION_PENDING, PERMISSION_TICKET,
+                     *(lic.commons_template[:1].upper() + lic.commons_template[1:] for lic in licences.BY_KEY.values())}
 # Templates that say "the uploader made this": only on the uploader's own photos.
 OWN_WORK_TEMPLATES = {"Own", "Self"}
 # A user name MediaWiki accepts (no title-breaking characters; '@' and ':' are not allowed either).
@@ -53,7 +51,7 @@ class FilePageInfo:
     taken_from_exif: bool = True
     credit: str = ""
     wiki_user: str = ""
-    licence: str = "cc-by-sa-4.0"
+    licence: str = DEFAULT_LICENCE
     lat: float | None = None  # camera (EXIF GPS)
     lon: float | None = None
     site_lat: float | None = None
@@ -133,11 +131,13 @@ def _source(info: FilePageInfo) -> str:
 
 def _licence(info: FilePageInfo):
     if info.own_work:
-        return template("self", [(None, LICENCE_TEMPLATES[info.licence])])
+        return template("self", [(None, licences.BY_KEY[info.licence].commons_template)])
     name = info.credit.strip() or info.wiki_user.strip()
+    # The same template, with the author named in it ({{cc-by-sa-4.0|1=NAME}}).
+    name_template = licences.BY_KEY[info.licence].commons_template
     if info.licence == "cc0":
-        return template(ATTRIBUTED_LICENCES[info.licence])
-    node = Template(ATTRIBUTED_LICENCES[info.licence])
+        return template(name_template)
+    node = Template(name_template)
     node.add("1", escape(name), showkey=True)  # 1= keeps a '=' in the name from making a named parameter
     return node
 
@@ -177,7 +177,7 @@ def _date(info: FilePageInfo) -> str:
 
 def build(info: FilePageInfo):
     """The file page as a parsed mwparserfromhell tree (``str()`` it for the text)."""
-    if info.licence not in LICENCE_TEMPLATES:
+    if info.licence not in licences.BY_KEY:
         raise FilePageError(f"unknown licence {info.licence!r}", key="publish.error.licence",
                             licence=info.licence)
     if info.own_work and not (valid_username(info.wiki_user) and same_user(info.uploader, info.wiki_user)):
