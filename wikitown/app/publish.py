@@ -26,14 +26,17 @@ def _key(ctx: Context, name: str) -> str:
     return f"publish_{name}_{ctx.event.slug}"
 
 
-SECRET_FIELDS = ("secret", "login", "author_logins")
+SECRET_FIELDS = ("secret", "own_secret")  # password boxes
 
 
 def _forget_secrets(ctx: Context) -> None:
-    """Drop every secret of this session (before the widgets holding them are drawn)."""
+    """Drop every secret of this session (before the widgets holding them are drawn). A password
+    box is set to "" rather than forgotten: that also empties the box in the browser, which would
+    otherwise send the old value back with the next click."""
     if st.session_state.pop(_key(ctx, "forget"), False):
         for name in SECRET_FIELDS:
-            st.session_state.pop(_key(ctx, name), None)
+            st.session_state[_key(ctx, name)] = ""
+        st.session_state.pop(_key(ctx, "author_logins"), None)
 
 
 def _settings(ctx: Context):
@@ -134,9 +137,8 @@ def _categories(ctx: Context, plan) -> None:
     if not plan.categories:
         return
     st.subheader(ctx.t("publish.ui.categories"))
-    for c in plan.categories:
-        line = md_escape(category_line(c, ctx.lang))
-        (st.warning if c.exists is False and c.change is None else st.text)(line)
+    for c in plan.categories:  # st.text: names from data sources, shown as typed (never Markdown)
+        st.text(category_line(c, ctx.lang))
     names = list(dict.fromkeys(c.name for c in plan.categories))
     missing = [c.name for c in plan.missing_categories()]
     c1, c2 = st.columns(2)
