@@ -177,6 +177,9 @@ def test_photographer_uploads_under_their_own_account(tmp_path, mediawiki, specs
     assert f"|author=[[User:{user}|鈴木一花]]" in mediawiki.page_text(mine.title)
     assert "{{self|cc-by-sa-4.0}}" in mediawiki.page_text(mine.title)
     no_login_left(pywikibot_dir)
+    from wikitown.net import wiki as wiki_module
+
+    assert password not in wiki_module._SECRETS  # held no longer than the publish
 
 
 def test_held_photos_wait_for_the_organizer(tmp_path, mediawiki, specs, pywikibot_dir, capsys):
@@ -321,3 +324,29 @@ def test_plan_needs_no_pywikibot_configuration_and_shows_offline(tmp_path, media
     assert "ログインが必要" in apply.stderr and "PYWIKIBOT_DIR" not in apply.stderr
     with b.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(publish_journal)).scalar_one() == 0
+
+
+def test_apply_with_a_typed_bot_password_needs_no_pywikibot_configuration(tmp_path, mediawiki):
+    """A new organizer with no user-config.py types a BotPassword: publishing works, and nothing
+    of pywikibot's is left behind (no ~/.pywikibot, no cookie file, no private folder)."""
+    import tempfile
+
+    b = EventBuilder(tmp_path)
+    site = b.site(f"設定なし寺 {b.tag}")
+    b.photo(site, b.participant("山田花子"))
+    b.event.close()
+    before = set(Path(tempfile.gettempdir()).glob("wikitown-pywikibot-*"))
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYWIKIBOT")}
+    env.update(PYTHONPATH=str(PROJECT), HOME=str(home), WIKITOWN_LANG="ja")
+    proc = subprocess.run([sys.executable, "-m", "wikitown", "publish", str(b.event.dir), "--apply",
+                           "--api-url", mediawiki.api_url, "--user", mediawiki.bot_login_name,
+                           "--bot-password-stdin"], input=mediawiki.bot_secret + "\n", env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert mediawiki.bot_secret not in proc.stdout + proc.stderr
+    name = f"File:設定なし寺 {b.tag} (焼津市) 2026-11-28 01.jpg"
+    assert mediawiki.page_exists(name) and revisions(mediawiki, name)[0]["user"] == mediawiki.bot_user
+    assert not (home / ".pywikibot").exists() and not list(tmp_path.rglob("*.lwp"))
+    assert set(Path(tempfile.gettempdir()).glob("wikitown-pywikibot-*")) <= before

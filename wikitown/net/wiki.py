@@ -170,10 +170,17 @@ def _private_pywikibot_dir() -> None:
     import os
     import tempfile
 
+    import atexit
+    import shutil
+
     folder = tempfile.mkdtemp(prefix="wikitown-pywikibot-")
     os.chmod(folder, 0o700)
+    atexit.register(shutil.rmtree, folder, True)  # its caches and throttle file go with the process
+    # pywikibot takes PYWIKIBOT_DIR only when it holds a user-config.py (else the current folder or
+    # ~/.pywikibot): an empty one; the wiki and the login are given in code.
+    with open(os.path.join(folder, "user-config.py"), "w") as fh:
+        fh.write("# wikitown: a login typed for one publish; everything else is set in code.\n")
     os.environ["PYWIKIBOT_DIR"] = folder
-    os.environ["PYWIKIBOT_NO_USER_CONFIG"] = "2"
 
 
 def import_pywikibot(*, login_given: bool = False):
