@@ -218,7 +218,7 @@ def _show_plan(ctx: Context, plan) -> None:
         with st.expander(label, expanded=open_all):
             if a.author:
                 st.text(ctx.t("publish.plan.route.own" if a.own_work else "publish.plan.route.vrt",
-                              author=a.author, uploader=a.uploader or "-"))
+                              author=a.author, uploader=a.uploader or ctx.t("publish.plan.organizer_account")))
             for n in a.holds:
                 st.warning(n.message(ctx.lang))
             for n in a.notices:

@@ -715,7 +715,7 @@ def render_plan(plan: Plan, lang: str) -> str:
                       find=a.find_id))
         if a.author:
             out.append(tr("publish.plan.route.own" if a.own_work else "publish.plan.route.vrt",
-                          author=a.author, uploader=a.uploader or "-"))
+                          author=a.author, uploader=a.uploader or tr("publish.plan.organizer_account")))
         for n in a.holds:
             out.append(("* " if a.released else "? ") + n.message(lang))
         for n in a.notices:
