@@ -56,6 +56,8 @@ class OpenDataSource:
     file: str
     map: dict[str, str] = field(default_factory=dict)
     name: str = ""  # how the source is cited, e.g. 焼津市 文化財マップ
+    url: str = ""  # where the dataset is published (else the first URL in the event's attribution)
+    licence: str = ""  # as the publisher states it, e.g. CC BY 4.0 (else read from the attribution)
 
 
 @dataclass
@@ -78,6 +80,7 @@ class EventConfig:
     draft_location: str = "draft"  # where drafts are published: Draft namespace or a user sub-page
     publish_max_distance_m: float = 1000.0  # a photo further than this from its site is held for a look
     publish_min_long_side: int = 640  # a photo smaller than this (px, long side) is held for a look
+    approvals_required: int = 1  # [review] approvals: how many different reviewers approve a draft
     contact: str = ""  # organizer contact, sent in the User-Agent
     attribution: str = ""  # shown in the app wherever bundled data is shown
     demo: bool = False
@@ -198,7 +201,9 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
             _fail(f"{where}.map", "must be a table of field = column", path)
         sources.append(OpenDataSource(_text(s, "file", f"{where}.file", path, required=True),
                                       {str(k): str(v) for k, v in mapping.items()},
-                                      _text(s, "name", f"{where}.name", path)))
+                                      _text(s, "name", f"{where}.name", path),
+                                      _text(s, "url", f"{where}.url", path),
+                                      _text(s, "licence", f"{where}.licence", path)))
     services = raw.get("services", {}) or {}
     if not isinstance(services, dict) or not all(isinstance(v, str) for v in services.values()):
         _fail("services", "must be a table of service = URL", path)
@@ -215,7 +220,12 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
         _fail("publish.draft_location", f"must be one of {', '.join(DRAFT_LOCATIONS)}", path)
     max_distance_km = _number(publish, "max_distance_km", "publish.max_distance_km", path, default=1.0,
                               positive=True)
-    min_long_side = _number(publish, "min_long_side_px", "publish.min_long_side_px", path, default=640, low=0, high=100000)
+    min_long_side = _number(publish, "min_long_side_px", "publish.min_long_side_px", path, default=640, low=0,
+                            high=100000)
+    review = raw.get("review", {}) or {}
+    approvals = _number(review, "approvals", "review.approvals", path, default=1, low=1, high=5)
+    if approvals != int(approvals):
+        _fail("review.approvals", f"must be a whole number, not {approvals}", path)
     photos = raw.get("photos", {}) or {}
     matching = raw.get("matching", {}) or {}
     return EventConfig(
@@ -229,6 +239,7 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
                               positive=True),
         note_fields=note_fields, opendata=sources, services=dict(services), draft_location=draft_location,
         publish_max_distance_m=float(max_distance_km) * 1000, publish_min_long_side=int(min_long_side),
+        approvals_required=int(approvals),
         contact=_text(raw, "contact", "contact", path),
         attribution=_text(raw, "attribution", "attribution", path),
         demo=bool(raw.get("demo", False)),
@@ -274,6 +285,8 @@ def config_to_toml(cfg: EventConfig) -> dict:
     out["photos"] = {"max_upload_mb": cfg.max_upload_mb}
     out["publish"] = {"draft_location": cfg.draft_location, "max_distance_km": cfg.publish_max_distance_m / 1000,
                       "min_long_side_px": cfg.publish_min_long_side}
+    if cfg.approvals_required != 1:
+        out["review"] = {"approvals": cfg.approvals_required}
     if cfg.services:
         out["services"] = dict(cfg.services)
     if cfg.note_fields:

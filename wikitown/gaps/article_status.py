@@ -141,11 +141,18 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
 
     # 1. One title per site: its Wikidata sitelink, else its name.
     asked: dict[str, str] = {}
+    keyed: dict[str, str] = {}  # the normalised name (name_key), asked too when it differs from the source's
     for s in sites:
         sitelink = usable_title((s.get("other_articles") or {}).get(lang, ""))
         asked[s["id"]] = sitelink or usable_title(s.get("name", ""))
+        key = usable_title(s.get("name_key") or "")
+        if key and key != asked[s["id"]] and not sitelink:
+            keyed[s["id"]] = key
     try:
-        pages = api.pages_by_titles([t for t in asked.values() if t], **PAGE_PROPS)
+        pages = api.pages_by_titles([t for t in asked.values() if t] + list(keyed.values()), **PAGE_PROPS)
+        for sid, key in keyed.items():  # the source's exact title first, else its normalised form
+            if not _exists(pages.get(asked[sid])) and _exists(pages.get(key)):
+                asked[sid] = key
         if progress:
             progress(1, 3)
         # 2. Disambiguation pages: try the jawiki way of naming one of many, "name (municipality)".
@@ -239,22 +246,6 @@ def _match_nearby(sites: list[dict], pages: list[dict], out: dict, near_m: float
 
 def apply_statuses(store, statuses: list[ArticleStatus]) -> int:
     """Write the statuses into the event's sites (one transaction)."""
-    import sqlalchemy as sa
+    from wikitown.store.sites import set_article_statuses
 
-    from wikitown.store.db import now, sites
-
-    stamp = now()
-    with store.write() as conn:
-        current = {r.id: r.data for r in conn.execute(
-            sa.select(sites.c.id, sites.c.data).where(sites.c.id.in_([s.site_id for s in statuses])))}
-        for st in statuses:
-            if st.site_id not in current:
-                continue
-            data = dict(current[st.site_id] or {})
-            data["article_evidence"] = {k: v for k, v in st.evidence.items() if k != "error"}
-            values = {"article_status": st.status, "article_title": st.title, "other_articles": st.other_articles,
-                      "has_photo": st.has_photo, "data": data, "updated_at": stamp}
-            if st.status != "unchecked":
-                values["article_checked_at"] = stamp
-            conn.execute(sites.update().where(sites.c.id == st.site_id).values(**values))
-    return len(statuses)
+    return set_article_statuses(store, statuses)
