@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from tests.harness.mediawiki import random_password
 from tests.publish_data import EventBuilder, jpeg
-from wikitown.publish import decisions, make_plan, run_apply, run_vrt_ticket, wiki_specs
+from wikitown.publish import make_plan, run_apply, run_vrt_ticket, wiki_specs
 from wikitown.publish.apply import journal
 from wikitown.store.db import finds, publish_journal
 
