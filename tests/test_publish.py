@@ -314,7 +314,7 @@ def test_real_photos_heic_converted_and_chunked(tmp_path, mediawiki, specs):
     heic = shared_data("photos", "exifr", "heic-iphone7.heic")
     jorakuji = shared_data("photos", "yaizu", "9_jorakuji_gps.jpg")
     b = EventBuilder(tmp_path)
-    site = b.site(f"常楽寺 {b.tag}")
+    site = b.site(f"常楽寺 {b.tag}", lat=34.86, lon=138.31)  # where the photo was taken (else it is held)
     person = b.participant()
     b.photo(site, person, heic.read_bytes(), ext="heic", taken="2019-10-20T18:34:30", lat=None, lon=None)
     b.photo(site, person, jorakuji.read_bytes(), taken="2024-09-04T13:16:38", lat=34.86, lon=138.31)

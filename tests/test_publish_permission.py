@@ -329,17 +329,15 @@ def test_plan_needs_no_pywikibot_configuration_and_shows_offline(tmp_path, media
 def test_apply_with_a_typed_bot_password_needs_no_pywikibot_configuration(tmp_path, mediawiki):
     """A new organizer with no user-config.py types a BotPassword: publishing works, and nothing
     of pywikibot's is left behind (no ~/.pywikibot, no cookie file, no private folder)."""
-    import tempfile
-
     b = EventBuilder(tmp_path)
     site = b.site(f"設定なし寺 {b.tag}")
     b.photo(site, b.participant("山田花子"))
     b.event.close()
-    before = set(Path(tempfile.gettempdir()).glob("wikitown-pywikibot-*"))
-    home = tmp_path / "home"
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
     home.mkdir()
+    tmp.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYWIKIBOT")}
-    env.update(PYTHONPATH=str(PROJECT), HOME=str(home), WIKITOWN_LANG="ja")
+    env.update(PYTHONPATH=str(PROJECT), HOME=str(home), TMPDIR=str(tmp), WIKITOWN_LANG="ja")
     proc = subprocess.run([sys.executable, "-m", "wikitown", "publish", str(b.event.dir), "--apply",
                            "--api-url", mediawiki.api_url, "--user", mediawiki.bot_login_name,
                            "--bot-password-stdin"], input=mediawiki.bot_secret + "\n", env=env, cwd=tmp_path,
@@ -349,4 +347,4 @@ def test_apply_with_a_typed_bot_password_needs_no_pywikibot_configuration(tmp_pa
     name = f"File:設定なし寺 {b.tag} (焼津市) 2026-11-28 01.jpg"
     assert mediawiki.page_exists(name) and revisions(mediawiki, name)[0]["user"] == mediawiki.bot_user
     assert not (home / ".pywikibot").exists() and not list(tmp_path.rglob("*.lwp"))
-    assert set(Path(tempfile.gettempdir()).glob("wikitown-pywikibot-*")) <= before
+    assert list(tmp.iterdir()) == []  # pywikibot's private folder went with the process

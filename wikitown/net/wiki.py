@@ -173,7 +173,7 @@ def _private_pywikibot_dir() -> None:
     import atexit
     import shutil
 
-    folder = tempfile.mkdtemp(prefix="wikitown-pywikibot-")
+    folder = tempfile.mkdtemp(prefix="wikitown-login-")
     os.chmod(folder, 0o700)
     atexit.register(shutil.rmtree, folder, True)  # its caches and throttle file go with the process
     # pywikibot takes PYWIKIBOT_DIR only when it holds a user-config.py (else the current folder or
