@@ -133,3 +133,50 @@ def test_publish_tab_held_photos_categories_and_permission(event_env, mediawiki,
     plan_text = "\n".join(str(c.value) for c in at.code)
     assert "{{Permission pending}}" in plan_text and f"No such category {b.tag}" not in plan_text
     assert far in str(b.store.get_kv("publish.released"))
+
+
+def test_publish_tab_photographer_signs_in_for_their_own_upload(event_env, mediawiki, pywikibot_dir):
+    """At the organizer's PC, a participant types their own login for their photos: those go up
+    under their account with {{self}}; the organizer's BotPassword uploads the rest; both are
+    forgotten when the publish ends."""
+    from tests.harness.mediawiki import random_password
+
+    b = event_env
+    user, password = f"Walker{b.tag}", random_password()
+    mediawiki.maintenance("createAndPromote.php", user, password)
+    site = b.site(f"本人寺 {b.tag}")
+    b.photo(site, b.participant("歩く人", wiki_user=user))
+    b.photo(site, b.participant("別の人"), taken="2026-11-28T12:00:00")
+    at = _organizer("ja")
+    _widget(at.text_input, "写真の送り先").input(mediawiki.api_url)
+    _widget(at.text_input, "下書きの送り先").input(mediawiki.api_url)
+    _widget(at.text_input, "BotPassword のログイン名（利用者名@アプリ名）").input(
+        f"{mediawiki.bot_user}@{mediawiki.bot_app}")
+    _widget(at.text_input, "BotPassword（このセッションの間だけ保持し、保存しません）").input(mediawiki.bot_secret)
+    _widget(at.text_input, "撮影者の利用者名（BotPassword なら 利用者名@名前）").input(user)
+    own_box = _widget(at.text_input, "撮影者のパスワード（保存しません）")
+    assert own_box.proto.type == own_box.proto.PASSWORD
+    own_box.input(password)
+    _widget(at.button, "この撮影者の写真は本人のアカウントで").click()
+    at.run()
+    _widget(at.button, "計画を作る").click()
+    at.run()
+    assert not at.exception, at.exception
+    text = _texts(at)
+    assert f"撮影者 歩く人 さん本人のアカウント（{user}）でアップロード" in text
+    assert f"撮影者 別の人 さんの写真を {mediawiki.bot_user} のアカウントでアップロード" in text
+    _widget(at.button, "公開する").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "完了: 2、失敗: 0" in _texts(at)
+    names = {f"File:本人寺 {b.tag} (焼津市) 2026-11-28 0{i}.jpg" for i in (1, 2)}
+    uploaders = {}
+    for name in names:
+        info = mediawiki.page_info(name)
+        uploaders[info["revisions"][0]["user"]] = info["revisions"][0]["slots"]["main"]["content"]
+    assert set(uploaders) == {user, mediawiki.bot_user}
+    assert "{{self|cc-by-sa-4.0}}" in uploaders[user] and "{{Permission pending}}" not in uploaders[user]
+    assert "{{self" not in uploaders[mediawiki.bot_user] and "{{Permission pending}}" in uploaders[mediawiki.bot_user]
+    assert _widget(at.text_input, "撮影者のパスワード（保存しません）").value == ""
+    assert _widget(at.text_input, "BotPassword（このセッションの間だけ保持し、保存しません）").value == ""
+    assert f"{user} さんの写真は" not in _texts(at)  # the photographer's login is gone too
