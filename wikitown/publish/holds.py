@@ -75,19 +75,35 @@ def _iptc_names(data: bytes) -> list[str]:
     return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values]
 
 
+def _utf8_read_as_latin1(text: str) -> str:
+    """EXIF text fields are ASCII by the standard and UTF-8 in practice: a reader that took the
+    bytes as Latin-1 gives 'GarcÃ\xada' for 'García'. Undo that; any other text is unchanged."""
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 def embedded_creators(path: Path | str) -> list[str]:
     """Names the file itself gives as its creator or copyright holder, as written.
 
-    Read here until the finds feature's photo info carries them (wikitown.finds.photos)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(XMP_HEAD_BYTES)
-    except OSError:
-        return []
-    names = [*_exif_names(head), *_xmp_names(head), *_iptc_names(head)]
+    The finds feature's photo reader reports them (``PhotoInfo.authors``: EXIF, XMP, IPTC); until
+    it does, they are read here (EXIF Artist/Copyright with exifread, XMP dc:creator, IPTC By-line)."""
+    from wikitown.finds.photos import read_photo
+
+    authors = getattr(read_photo(path), "authors", None)
+    if isinstance(authors, dict):
+        names = [str(v) for v in authors.values() if v]
+    else:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(XMP_HEAD_BYTES)
+        except OSError:
+            return []
+        names = [*_exif_names(head), *_xmp_names(head), *_iptc_names(head)]
     cleaned = []
     for name in names:
-        name = " ".join(unicodedata.normalize("NFC", html.unescape(name)).split())
+        name = " ".join(unicodedata.normalize("NFC", _utf8_read_as_latin1(html.unescape(name))).split())
         if name and name not in cleaned:
             cleaned.append(name)
     return cleaned
