@@ -23,6 +23,7 @@ import warnings
 from pathlib import Path
 
 from wikitown.core.geo import haversine_m
+from wikitown.finds.photos import utf8_read_as_latin1
 
 XMP_HEAD_BYTES = 512 * 1024  # XMP sits in the first APP1 segments of a JPEG (or in the HEIF meta box)
 _XMP_CREATOR_RE = re.compile(rb"<dc:creator>(.*?)</dc:creator>", re.S)
@@ -75,15 +76,6 @@ def _iptc_names(data: bytes) -> list[str]:
     return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values]
 
 
-def _utf8_read_as_latin1(text: str) -> str:
-    """EXIF text fields are ASCII by the standard and UTF-8 in practice: a reader that took the
-    bytes as Latin-1 gives 'GarcÃ\xada' for 'García'. Undo that; any other text is unchanged."""
-    try:
-        return text.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return text
-
-
 def embedded_creators(path: Path | str) -> list[str]:
     """Names the file itself gives as its creator or copyright holder, as written.
 
@@ -103,7 +95,7 @@ def embedded_creators(path: Path | str) -> list[str]:
         names = [*_exif_names(head), *_xmp_names(head), *_iptc_names(head)]
     cleaned = []
     for name in names:
-        name = " ".join(unicodedata.normalize("NFC", _utf8_read_as_latin1(html.unescape(name))).split())
+        name = " ".join(unicodedata.normalize("NFC", utf8_read_as_latin1(html.unescape(name))).split())
         if name and name not in cleaned:
             cleaned.append(name)
     return cleaned
