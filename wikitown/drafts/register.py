@@ -154,22 +154,28 @@ def import_wikitext(store: Store, wikitext: str, *, added_by: str = "", site_ids
 
 
 def register_opendata(event) -> list[int]:
-    """The event's open data files (``[[opendata]]`` in event.toml) as dataset sources, each linked
-    to the sites it supplied: the facts of a generated draft come from them, so they are cited.
+    """The event's open data files as dataset sources, each linked to the sites it supplied: the
+    facts of a generated draft come from them, so they are cited. Files in ``[[opendata]]`` (event.toml)
+    with their name, URL and licence; a file imported without an entry there (``sites import --event``,
+    the app's Sites page) under its file name, with the attribution's URL and licence if any.
 
     Idempotent. The dataset's URL is the first web address in the event's attribution, if any;
     its access date is the day the file was imported."""
     import re
     from pathlib import Path
+    from types import SimpleNamespace
 
-    from wikitown.store.sites import sites_of_source
+    from wikitown.store.sites import opendata_sources, sites_of_source
 
     cfg = event.config
     url_match = re.search(r"https?://[^\s)）]+", cfg.attribution or "")
     ids = []
     attribution_licence = licence_in(cfg.attribution or "")
     with event.store.write() as c:
-        for entry in cfg.opendata:
+        configured = {f"opendata:{Path(entry.file).name}": entry for entry in cfg.opendata}
+        imported = [SimpleNamespace(file=label.split(":", 1)[1], name="")
+                    for label in opendata_sources(c) if label not in configured]
+        for entry in [*cfg.opendata, *imported]:
             label = f"opendata:{Path(entry.file).name}"
             rows = sites_of_source(c, label)
             if not rows:
