@@ -1,0 +1,322 @@
+"""Issue 12, "Done when": an event run the way a new organizer would, published to two loopback
+wikis, and what the wikis hold checked through their own API alone.
+
+The municipal list is tests/data/opendata/tokyo_wards_constructed (Shift_JIS, the municipality
+column empty, addresses in 台東区, 文京区 and 荒川区) plus one row of a fourth ward; the photos are
+real camera and phone files from tests/data/photos (an iPhone 7 HEIC, a Nikon JPEG written with
+Orientation 6, an unrotated JPEG from 焼津市's open data), each given the GPS position of the Tokyo
+site it is sent for with exiftool: the camera data, date, maker notes and pixels stay as the camera
+wrote them. Participants join and send finds through ``wikitown.finds.capture``, librarians review
+through ``wikitown.drafts``, and the organizer publishes through ``make_plan``/``run_apply``, the
+calls behind ``python -m wikitown publish DIR --plan/--apply``. The session wiki plays Commons
+(files), a fresh copy plays the Japanese Wikipedia (drafts and article edits).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+
+import pytest
+
+from tests.harness.requirements import need, shared_data
+from tests.photo_samples import sample_photo
+from wikitown.core.config import save_config
+from wikitown.core.errors import AccessDenied
+from wikitown.drafts import builder as drafts
+from wikitown.drafts import review
+from wikitown.finds import capture
+from wikitown.gaps.collect import import_files, run_gaps
+from wikitown.net.wiki import SessionBotPassword
+from wikitown.publish import make_plan, run_apply, wiki_specs
+from wikitown.store.events import create_event, open_event
+from wikitown.store.sites import load_sites
+
+pytestmark = [pytest.mark.wiki, pytest.mark.slow]
+
+SOURCE = ("opendata", "tokyo_wards_constructed", "bunkazai_tokyo_sjis.csv")
+# A fourth ward, and a reading with a long-vowel mark (ー) for the sort key.
+EXTRA_ROW = ["T010", "", "モース博士記念碑", "もーすはかせきねんひ", "区指定史跡", "史跡",
+             "東京都品川区大井六丁目21番6号", "35.589900", "139.734600", "", ""]
+# The article that exists under the source's exact title (full-width brackets, as the list has it).
+EXISTING = "寛永寺旧本坊表門（黒門）"
+
+
+def _exiftool(path, *args: str) -> None:
+    subprocess.run(["exiftool", "-q", "-overwrite_original", *args, str(path)], check=True)
+
+
+def _photo_at(src, dest, lat: float, lon: float, *extra: str) -> bytes:
+    """A copy of a real photo with the GPS position it is sent for (and any other tags given)."""
+    shutil.copyfile(src, dest)
+    _exiftool(dest, f"-GPSLatitude={lat}", "-GPSLatitudeRef=N", f"-GPSLongitude={lon}", "-GPSLongitudeRef=E",
+              *extra)
+    return dest.read_bytes()
+
+
+def _municipal_list(tmp_path):
+    """The constructed Tokyo list (Shift_JIS, empty municipality column) with one more row."""
+    text = shared_data(*SOURCE).read_bytes().decode("cp932")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert all(r[1] == "" for r in rows[1:]), "the municipality column must be empty"
+    rows.append(EXTRA_ROW)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path = tmp_path / "bunkazai_tokyo_sjis.csv"
+    path.write_bytes(out.getvalue().encode("cp932"))
+    return path
+
+
+# ------------------------------------------------------------------------------- reading the wikis
+
+
+def _query(wiki, **params) -> dict:
+    return wiki.api({"action": "query", **params})
+
+
+def _page(wiki, title: str, **params) -> dict:
+    return _query(wiki, titles=title, **params)["query"]["pages"][0]
+
+
+def _revisions(wiki, title: str) -> list[dict]:
+    page = _page(wiki, title, prop="revisions", rvlimit=50, rvprop="ids|user|content", rvslots="main",
+                 rvdir="newer")
+    return page.get("revisions", [])
+
+
+def _parsed(wiki, title: str) -> dict:
+    res = wiki.api({"action": "parse", "page": title, "prop": "categories|templates"})["parse"]
+    return {"categories": [c["category"] for c in res["categories"]],
+            "templates": [t["title"] for t in res["templates"]]}
+
+
+def _defaultsort(wiki, title: str) -> str:
+    return _page(wiki, title, prop="pageprops").get("pageprops", {}).get("defaultsort", "")
+
+
+def _all_pages(wiki, namespace: int, prefix: str = "") -> list[str]:
+    res = _query(wiki, list="allpages", apnamespace=namespace, aplimit=500, **({"apprefix": prefix} if prefix else {}))
+    return [p["title"] for p in res["query"]["allpages"]]
+
+
+def _image_metadata(wiki, title: str) -> tuple[dict, dict]:
+    page = _page(wiki, title, prop="imageinfo", iiprop="commonmetadata|metadata|sha1")
+    info = page["imageinfo"][0]
+    return ({m["name"]: m["value"] for m in info.get("commonmetadata") or []},
+            {m["name"]: m["value"] for m in info.get("metadata") or []})
+
+
+def _files_with_sha1(wiki, sha1: str) -> list[str]:
+    return [i["name"] for i in _query(wiki, list="allimages", aisha1=sha1)["query"]["allimages"]]
+
+
+# ------------------------------------------------------------------------------------------ the test
+
+
+def test_an_event_from_a_ward_list_and_phone_photos_survives_review_on_both_wikis(
+        tmp_path, mediawiki, fresh_mediawiki, pywikibot_dir):
+    need("exiftool")
+    commons = mediawiki
+    jawiki = fresh_mediawiki()
+    # "localhost" for the second wiki: pywikibot keeps cookies per host, and both wikis use the same names.
+    ja_url = jawiki.api_url.replace("127.0.0.1", "localhost")
+
+    # --- the organizer: an event in 台東区, the municipal list, the wiki checked for articles
+    event = create_event(tmp_path / "yanesen", name="谷根千ウィキペディアタウン", lat=35.725, lon=139.775,
+                         radius_km=20, municipality="台東区", municipality_code="131067")
+    cfg = event.config
+    cfg.services = {"wiki_api": ja_url, "commons_api": commons.api_url}
+    cfg.event_category = "Wikipedia Town Yanesen proof"
+    save_config(event.dir, cfg)
+    event = open_event(event.dir)
+    jawiki.create_page(EXISTING, f"'''{EXISTING}'''は、東京都台東区上野桜木にある寛永寺の旧本坊の表門。"
+                                 "<ref>{{Cite web|url=https://example.org/kuromon|title=黒門}}</ref>\n\n"
+                                 "== 脚注 ==\n<references />\n\n[[Category:台東区の文化財]]")
+    # The plain title's NFKC form must not be what makes it exist.
+    assert not jawiki.page_exists("寛永寺旧本坊表門(黒門)")
+    report = import_files(event, [(_municipal_list(tmp_path), {})])
+    assert not report.failures
+    gaps = run_gaps(event, sources=(), geocode=False, check_articles=True)
+    assert not gaps.failures
+    sites = {s.name: s for s in load_sites(event.store)}
+    # each site's ward from its own address, never the event's 台東区
+    assert {n: sites[n].municipality for n in ("子規庵", "根津神社", "回向院", "モース博士記念碑", EXISTING)} == \
+        {"子規庵": "台東区", "根津神社": "文京区", "回向院": "荒川区", "モース博士記念碑": "品川区", EXISTING: "台東区"}
+    kuromon = sites[EXISTING]
+    assert (kuromon.article_status, kuromon.article_title) == ("exists", EXISTING)
+    assert sites["根津神社"].article_status == "missing"
+    # Between the walk's planning and the event day, someone writes 根津神社 (the one in 山梨県).
+    jawiki.create_page("根津神社", "'''根津神社'''は、山梨県にある神社。\n\n[[Category:山梨県の神社]]")
+
+    # --- participants join and send photos from the sites (the library behind the phone page)
+    hanako = capture.join_event(event, "山田花子", "cc-by-sa-4.0")
+    taro = capture.join_event(event, "鈴木太郎", "cc-by-4.0")
+    photos = {
+        "heic": _photo_at(sample_photo("exifr", "heic-iphone7.heic"), tmp_path / "IMG_0001.HEIC",
+                          35.7202, 139.7607),
+        "rotated": _photo_at(sample_photo("exif-py", "jpg_gps_DSCN0010.jpg"), tmp_path / "DSCN0010.JPG",
+                             35.7237, 139.7811, "-Orientation#=6"),
+        "plain": _photo_at(sample_photo("yaizu", "9_jorakuji_gps.jpg"), tmp_path / "kuromon.jpg",
+                           35.7216, 139.7728),
+        # taken by someone else: the camera names its owner (EXIF Artist)
+        "artist": _photo_at(sample_photo("yaizu", "9_jorakuji_gps.jpg"), tmp_path / "ekoin.jpg",
+                            35.7327, 139.7980, "-Artist=Ian Britton", "-Orientation#=1"),
+        # taken in Italy (its own GPS kept), sent for a garden in 文京区
+        "far": sample_photo("exif-py", "jpg_gps_DSCN0010.jpg").read_bytes(),
+    }
+    sent = {}
+    for key, person, site_name in (("heic", hanako, "根津神社"), ("rotated", hanako, "子規庵"),
+                                   ("plain", taro, EXISTING), ("artist", taro, "回向院")):
+        res = capture.submit_find(event, person, files=[(f"{key}.jpg" if key != "heic" else "IMG_0001.HEIC",
+                                                         photos[key])],
+                                  note=f"{site_name}の正面", site_id=sites[site_name].id)
+        assert [f.status for f in res.files] == ["accepted"], res.files
+        sent[key] = res
+    queued = capture.submit_find(event, taro, files=[("DSCN0010.JPG", photos["far"])], note="庭園")
+    assert [f.status for f in queued.files] == ["accepted"]
+    capture.assign_find(event, queued.find_id, sites["旧安田楠雄邸庭園"].id)  # the organizer, from the queue
+
+    # --- publish the photos first (so the drafts know their Commons names), as `publish DIR --plan/--apply`
+    files_spec, pages_spec = wiki_specs(event, api_url=ja_url, files_api_url=commons.api_url,
+                                        user=commons.bot_user)
+    login = SessionBotPassword(commons.bot_login_name, commons.bot_secret)  # both wikis: one organizer
+    plan = make_plan(event, files_spec, pages_spec, bot_password=login)
+    assert not plan.offline, plan.unchecked
+    assert plan.pages == []  # nothing approved yet
+    by_find = {a.find_id: a for a in plan.files}
+    held = {"artist": by_find[sent["artist"].find_id], "far": by_find[queued.find_id]}
+    assert held["artist"].status == "held" and \
+        [n.key for n in held["artist"].holds] == ["publish.hold.embedded_author"]
+    assert held["far"].status == "held" and [n.key for n in held["far"].holds] == ["publish.hold.far"]
+    going = {key: by_find[sent[key].find_id] for key in ("heic", "rotated", "plain")}
+    assert {k: (a.status, a.holds) for k, a in going.items()} == {k: ("todo", []) for k in going}
+    result = run_apply(event, plan, files_spec, pages_spec, bot_password=login)
+    assert not result.failed, [(i.target, i.reason, i.detail) for i in result.failed]
+    assert sorted(i.target for i in result.items if i.status == "done") == \
+        sorted(f"File:{a.filename}" for a in going.values())
+
+    # --- drafts: written, submitted, reviewed by librarians
+    d_shiki, check = drafts.open_draft(event, sites["子規庵"].id, author="Aki", role="participant")
+    assert check.status == "free"
+    text = review.current_wikitext(event.store, d_shiki.id)
+    history = "== 歴史 ==\n正岡子規が晩年を過ごした家で、1950年に再建された。<ref>{{Cite web|url=https://example.org/shiki|title=子規庵の歴史|publisher=子規庵保存会}}</ref>"
+    written = text.split("== 歴史 ==")[0] + history + "\n\n== " + text.split("== ", 2)[2]
+    drafts.save(event, d_shiki.id, written, author="Aki", role="participant", summary="歴史の節")
+    drafts.act(event, d_shiki.id, "submit", author="Aki", role="participant")
+    # The librarian who tidies the draft becomes one of its writers: she may not approve it herself.
+    tidied = review.current_wikitext(event.store, d_shiki.id).replace("正岡子規が晩年", "正岡子規が晩年まで")
+    drafts.save(event, d_shiki.id, tidied, author="司書 佐藤", role="librarian", summary="表現")
+    with pytest.raises(AccessDenied) as err:
+        drafts.act(event, d_shiki.id, "approve", author="司書 佐藤", role="librarian",
+                   override_reason="節は後で")
+    assert err.value.key == "drafts.review.own_draft"
+    assert review.get_draft(event.store, d_shiki.id).state == "in_review"
+
+    built = {}
+    for name in ("根津神社", "回向院", "モース博士記念碑", EXISTING):
+        built[name] = drafts.open_draft(event, sites[name].id, author="Aki", role="participant")
+    # the plain title is taken: the site's own ward qualifies it, not the event's 台東区
+    assert (built["根津神社"][0].title, built["根津神社"][1].status) == ("根津神社 (文京区)", "disambiguated")
+    assert (built[EXISTING][0].title, built[EXISTING][1].status) == (EXISTING, "edit")
+    d_nezu = built["根津神社"][0]
+    drafts.act(event, d_nezu.id, "submit", author="Aki", role="participant")
+    assert drafts.check_draft(event.store, d_nezu.id), "a generated draft has open sections"
+    with pytest.raises(AccessDenied) as err:  # open findings: refused without a written reason
+        drafts.act(event, d_nezu.id, "approve", author="司書 鈴木", role="librarian")
+    assert err.value.key == "drafts.review.checks_fail"
+    assert review.get_draft(event.store, d_nezu.id).state == "in_review"
+
+    for name in ("根津神社", "回向院", "モース博士記念碑", EXISTING):
+        draft = built[name][0]
+        if name != "根津神社":
+            drafts.act(event, draft.id, "submit", author="Aki", role="participant")
+        findings = drafts.check_draft(event.store, draft.id)
+        drafts.act(event, draft.id, "approve", author="司書 鈴木", role="librarian",
+                   override_reason="歴史の節はイベント後に書く" if findings else "")
+    drafts.act(event, d_shiki.id, "approve", author="司書 鈴木", role="librarian",
+               override_reason="体裁は公開後に整える" if drafts.check_draft(event.store, d_shiki.id) else "")
+    assert {d.state for d in review.list_drafts(event.store)} == {"approved"}
+
+    # --- publish the drafts: the same calls again; the photos are not sent twice, the held ones still wait
+    plan = make_plan(event, files_spec, pages_spec, bot_password=login)
+    assert not plan.offline, plan.unchecked
+    again = {a.find_id: a for a in plan.files}
+    assert {k: again[sent[k].find_id].status for k in going} == {k: "done" for k in going}
+    assert {again[sent["artist"].find_id].status, again[queued.find_id].status} == {"held"}
+    assert sorted(a.title for a in plan.pages) == sorted(
+        ["Draft:子規庵", "Draft:根津神社 (文京区)", "Draft:回向院", "Draft:モース博士記念碑", EXISTING])
+    result = run_apply(event, plan, files_spec, pages_spec, bot_password=login)
+    assert not result.failed, [(i.target, i.reason, i.detail) for i in result.failed]
+    assert not [i for i in result.items if i.kind == "upload" and i.status == "done"]
+
+    # ------------------------------------------------------------ what Commons holds (its API only)
+    for key, action in going.items():
+        title = f"File:{action.filename}"
+        common, _meta = _image_metadata(commons, title)
+        assert common.get("GPSLatitude") and common.get("GPSLongitude"), (key, common)
+        assert common.get("DateTimeOriginal"), (key, common)
+        page = _revisions(commons, title)[-1]["slots"]["main"]["content"]
+        used = _parsed(commons, title)["templates"]
+        # the organizer's account uploaded someone else's photo: the VRT route, never own work
+        assert "Template:Self" not in used and "Template:Own" not in used, (key, used)
+        assert "{{self" not in page.lower() and "{{own}}" not in page.lower()
+        assert "Template:Permission pending" in used
+        author = "山田花子" if key in ("heic", "rotated") else "鈴木太郎"
+        assert author in page
+    assert _image_metadata(commons, f"File:{going['heic'].filename}")[0]["DateTimeOriginal"].startswith("2019")
+    assert going["heic"].filename.startswith("根津神社 (文京区) ")
+    assert going["rotated"].filename.startswith("子規庵 (台東区) ")
+    # held photos: neither their bytes nor any file for their sites on Commons
+    for key, site_name in (("artist", "回向院"), ("far", "旧安田楠雄邸庭園")):
+        assert held[key].sha1 and _files_with_sha1(commons, held[key].sha1) == [], key
+        assert _all_pages(commons, 6, site_name) == [], key
+
+    # ------------------------------------------------------ what the Japanese Wikipedia holds
+    drafts_ns = _all_pages(jawiki, 118)
+    assert "Draft:根津神社 (文京区)" in drafts_ns and "Draft:根津神社 (台東区)" not in drafts_ns
+    assert "Draft:子規庵" in drafts_ns and "Draft:回向院" in drafts_ns and "Draft:モース博士記念碑" in drafts_ns
+    assert not any(EXISTING in t or "寛永寺" in t for t in drafts_ns)
+    # the exists site: an edit of the article, its history one revision longer, no new page
+    kuromon_history = _revisions(jawiki, EXISTING)
+    assert len(kuromon_history) == 2 and kuromon_history[1]["user"] == commons.bot_user
+    edited = kuromon_history[1]["slots"]["main"]["content"]
+    assert edited.startswith(kuromon_history[0]["slots"]["main"]["content"].split("== 脚注 ==")[0])
+    assert f"File:{going['plain'].filename}|" in edited  # the event's photo, in a gallery
+    # the fact the event adds cites the list it came from (imported with `sites import`, no [[opendata]])
+    assert "* 区指定有形文化財 寺院<ref" in edited and "title=bunkazai_tokyo_sjis.csv" in edited
+    assert [t for t in _all_pages(jawiki, 0) if "寛永寺" in t] == [EXISTING]
+    # the kind from the source: 回向院 is a 史跡 in the list, however much its name sounds like a temple
+    ekoin = _parsed(jawiki, "Draft:回向院")
+    assert "Template:日本の寺院" not in ekoin["templates"]
+    assert not any("寺院" in c for c in ekoin["categories"]), ekoin["categories"]
+    nezu = _parsed(jawiki, "Draft:根津神社 (文京区)")
+    assert "Template:神社" in nezu["templates"]  # the source says 神社: that kind is the source's
+    # sort keys folded the jawiki way: 濁音→清音, small kana→直音, ー→the vowel
+    assert _defaultsort(jawiki, "Draft:根津神社 (文京区)") == "ねつしんしや"
+    assert _defaultsort(jawiki, "Draft:モース博士記念碑") == "もおすはかせきねんひ"
+    assert _defaultsort(jawiki, "Draft:子規庵") == "しきあん"
+    event.close()
+
+
+def test_a_list_imported_without_an_opendata_entry_is_cited_by_its_drafts(tmp_path):
+    """`sites import --event` (and the app's Sites page) add no [[opendata]] entry: the drafts'
+    facts still cite the file they came from (the attribution's URL and licence when it has them)."""
+    from wikitown.drafts.register import register_opendata, sources_for_site
+
+    event = create_event(tmp_path / "ev", name="谷根千", lat=35.725, lon=139.775, radius_km=20,
+                         municipality="台東区")
+    event.config.attribution = "東京都の文化財一覧 https://example.lg.jp/bunkazai.csv CC BY 4.0"
+    assert not import_files(event, [(_municipal_list(tmp_path), {})]).failures
+    assert event.config.opendata == []
+    first = register_opendata(event)
+    assert len(first) == 1 and register_opendata(event) == first  # idempotent
+    site = next(s for s in load_sites(event.store) if s.name == "根津神社")
+    (source, _pages), = sources_for_site(event.store, site.id)
+    assert (source.kind, source.title, source.url, source.data["licence"]) == \
+        ("dataset", "bunkazai_tokyo_sjis.csv", "https://example.lg.jp/bunkazai.csv", "CC BY 4.0")
+    built, _ = drafts.open_draft(event, site.id, check_wiki=False)
+    text = review.current_wikitext(event.store, built.id)
+    lead = text.split("\n\n")[1] if text.startswith("{{") else text.split("\n\n")[0]
+    assert "<ref" in lead and "https://example.lg.jp/bunkazai.csv" in text
+    event.close()
