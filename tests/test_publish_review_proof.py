@@ -20,6 +20,7 @@ import subprocess
 
 import pytest
 
+from tests.harness.mediawiki import random_password
 from tests.harness.requirements import need, shared_data
 from tests.photo_samples import sample_photo
 from wikitown.core.config import save_config
@@ -28,7 +29,7 @@ from wikitown.drafts import builder as drafts
 from wikitown.drafts import review
 from wikitown.finds import capture
 from wikitown.gaps.collect import import_files, run_gaps
-from wikitown.net.wiki import SessionBotPassword
+from wikitown.net.wiki import SessionBotPassword, SessionLogin
 from wikitown.publish import make_plan, run_apply, wiki_specs
 from wikitown.store.events import create_event, open_event
 from wikitown.store.sites import load_sites
@@ -86,9 +87,10 @@ def _revisions(wiki, title: str) -> list[dict]:
 
 
 def _parsed(wiki, title: str) -> dict:
-    res = wiki.api({"action": "parse", "page": title, "prop": "categories|templates"})["parse"]
+    res = wiki.api({"action": "parse", "page": title, "prop": "categories|templates|wikitext"})["parse"]
     return {"categories": [c["category"] for c in res["categories"]],
-            "templates": [t["title"] for t in res["templates"]]}
+            "templates": [t["title"] for t in res["templates"]],
+            "wikitext": res["wikitext"]}
 
 
 def _defaultsort(wiki, title: str) -> str:
@@ -100,11 +102,11 @@ def _all_pages(wiki, namespace: int, prefix: str = "") -> list[str]:
     return [p["title"] for p in res["query"]["allpages"]]
 
 
-def _image_metadata(wiki, title: str) -> tuple[dict, dict]:
-    page = _page(wiki, title, prop="imageinfo", iiprop="commonmetadata|metadata|sha1")
+def _image_info(wiki, title: str) -> tuple[dict, dict]:
+    """(commonmetadata as a dict, the rest of imageinfo: user, width, height, sha1)."""
+    page = _page(wiki, title, prop="imageinfo", iiprop="commonmetadata|metadata|sha1|size|user")
     info = page["imageinfo"][0]
-    return ({m["name"]: m["value"] for m in info.get("commonmetadata") or []},
-            {m["name"]: m["value"] for m in info.get("metadata") or []})
+    return {m["name"]: m["value"] for m in info.get("commonmetadata") or []}, info
 
 
 def _files_with_sha1(wiki, sha1: str) -> list[str]:
@@ -151,6 +153,10 @@ def test_an_event_from_a_ward_list_and_phone_photos_survives_review_on_both_wiki
 
     # --- participants join and send photos from the sites (the library behind the phone page)
     hanako = capture.join_event(event, "山田花子", "cc-by-sa-4.0")
+    # one participant has a Wikimedia account and signs in at the organizer's PC for their own upload
+    own_user, own_password = "Ichika S", random_password()
+    commons.maintenance("createAndPromote.php", own_user, own_password)
+    ichika = capture.join_event(event, "佐藤一花", "cc-by-sa-4.0", wiki_user=own_user)
     taro = capture.join_event(event, "鈴木太郎", "cc-by-4.0")
     photos = {
         "heic": _photo_at(sample_photo("exifr", "heic-iphone7.heic"), tmp_path / "IMG_0001.HEIC",
@@ -159,6 +165,8 @@ def test_an_event_from_a_ward_list_and_phone_photos_survives_review_on_both_wiki
                              35.7237, 139.7811, "-Orientation#=6"),
         "plain": _photo_at(sample_photo("yaizu", "9_jorakuji_gps.jpg"), tmp_path / "kuromon.jpg",
                            35.7216, 139.7728),
+        "own": _photo_at(sample_photo("yaizu", "9_jorakuji_gps.jpg"), tmp_path / "morse.jpg",
+                         35.5900, 139.7347),
         # taken by someone else: the camera names its owner (EXIF Artist)
         "artist": _photo_at(sample_photo("yaizu", "9_jorakuji_gps.jpg"), tmp_path / "ekoin.jpg",
                             35.7327, 139.7980, "-Artist=Ian Britton", "-Orientation#=1"),
@@ -167,7 +175,8 @@ def test_an_event_from_a_ward_list_and_phone_photos_survives_review_on_both_wiki
     }
     sent = {}
     for key, person, site_name in (("heic", hanako, "根津神社"), ("rotated", hanako, "子規庵"),
-                                   ("plain", taro, EXISTING), ("artist", taro, "回向院")):
+                                   ("plain", taro, EXISTING), ("artist", taro, "回向院"),
+                                   ("own", ichika, "モース博士記念碑")):
         res = capture.submit_find(event, person, files=[(f"{key}.jpg" if key != "heic" else "IMG_0001.HEIC",
                                                          photos[key])],
                                   note=f"{site_name}の正面", site_id=sites[site_name].id)
@@ -181,7 +190,8 @@ def test_an_event_from_a_ward_list_and_phone_photos_survives_review_on_both_wiki
     files_spec, pages_spec = wiki_specs(event, api_url=ja_url, files_api_url=commons.api_url,
                                         user=commons.bot_user)
     login = SessionBotPassword(commons.bot_login_name, commons.bot_secret)  # both wikis: one organizer
-    plan = make_plan(event, files_spec, pages_spec, bot_password=login)
+    own_login = SessionLogin(own_user, own_password)
+    plan = make_plan(event, files_spec, pages_spec, bot_password=login, own_accounts=[own_login])
     assert not plan.offline, plan.unchecked
     assert plan.pages == []  # nothing approved yet
     by_find = {a.find_id: a for a in plan.files}
@@ -189,9 +199,10 @@ def test_an_event_from_a_ward_list_and_phone_photos_survives_review_on_both_wiki
     assert held["artist"].status == "held" and \
         [n.key for n in held["artist"].holds] == ["publish.hold.embedded_author"]
     assert held["far"].status == "held" and [n.key for n in held["far"].holds] == ["publish.hold.far"]
-    going = {key: by_find[sent[key].find_id] for key in ("heic", "rotated", "plain")}
+    going = {key: by_find[sent[key].find_id] for key in ("heic", "rotated", "plain", "own")}
     assert {k: (a.status, a.holds) for k, a in going.items()} == {k: ("todo", []) for k in going}
-    result = run_apply(event, plan, files_spec, pages_spec, bot_password=login)
+    assert [k for k, a in going.items() if a.own_work] == ["own"]
+    result = run_apply(event, plan, files_spec, pages_spec, bot_password=login, author_logins=[own_login])
     assert not result.failed, [(i.target, i.reason, i.detail) for i in result.failed]
     assert sorted(i.target for i in result.items if i.status == "done") == \
         sorted(f"File:{a.filename}" for a in going.values())
@@ -251,20 +262,38 @@ def test_an_event_from_a_ward_list_and_phone_photos_survives_review_on_both_wiki
     assert not [i for i in result.items if i.kind == "upload" and i.status == "done"]
 
     # ------------------------------------------------------------ what Commons holds (its API only)
+    # where each photo was sent for (the GPS exiftool gave it); the camera's date as it wrote it
+    expected = {"heic": (35.7202, 139.7607, "2019:10:20 18:34:30"), "rotated": (35.7237, 139.7811, "2008:10:22 16:28:39"),
+                "plain": (35.7216, 139.7728, "2024:09:04 13:16:38"), "own": (35.5900, 139.7347, "2024:09:04 13:16:38")}
+    authors = {"heic": "山田花子", "rotated": "山田花子", "plain": "鈴木太郎", "own": "佐藤一花"}
     for key, action in going.items():
         title = f"File:{action.filename}"
-        common, _meta = _image_metadata(commons, title)
-        assert common.get("GPSLatitude") and common.get("GPSLongitude"), (key, common)
-        assert common.get("DateTimeOriginal"), (key, common)
+        common, info = _image_info(commons, title)
+        lat, lon, taken = expected[key]
+        assert abs(float(common["GPSLatitude"]) - lat) < 1e-4 and abs(float(common["GPSLongitude"]) - lon) < 1e-4, \
+            (key, common)
+        assert common["DateTimeOriginal"].startswith(taken[:10]) or common["DateTimeOriginal"] == taken, (key, common)
+        assert not [k for k in common if "serial" in k.lower()], (key, common)
         page = _revisions(commons, title)[-1]["slots"]["main"]["content"]
         used = _parsed(commons, title)["templates"]
+        assert authors[key] in page
+        if key == "own":  # the photographer's own account: {{self}} is true here
+            assert info["user"] == own_user and "Template:Self" in used
+            assert f"|author=[[User:{own_user}|佐藤一花]]" in page and "Template:Permission pending" not in used
+            continue
         # the organizer's account uploaded someone else's photo: the VRT route, never own work
+        assert info["user"] == commons.bot_user
         assert "Template:Self" not in used and "Template:Own" not in used, (key, used)
         assert "{{self" not in page.lower() and "{{own}}" not in page.lower()
         assert "Template:Permission pending" in used
-        author = "山田花子" if key in ("heic", "rotated") else "鈴木太郎"
-        assert author in page
-    assert _image_metadata(commons, f"File:{going['heic'].filename}")[0]["DateTimeOriginal"].startswith("2019")
+    # the phone's HEIC arrives as a JPEG of the same size; the camera's Orientation 6 is applied, not left over
+    heic = _image_info(commons, f"File:{going['heic'].filename}")
+    assert (heic[1]["width"], heic[1]["height"]) == (4032, 3024)
+    rotated = _image_info(commons, f"File:{going['rotated'].filename}")
+    assert (rotated[1]["width"], rotated[1]["height"]) == (480, 640)
+    assert str(rotated[0].get("Orientation", 1)) == "1"
+    nezu_file = _revisions(commons, f"File:{going['heic'].filename}")[-1]["slots"]["main"]["content"]
+    assert "文京区" in nezu_file and "台東区" not in nezu_file
     assert going["heic"].filename.startswith("根津神社 (文京区) ")
     assert going["rotated"].filename.startswith("子規庵 (台東区) ")
     # held photos: neither their bytes nor any file for their sites on Commons
@@ -292,6 +321,10 @@ def test_an_event_from_a_ward_list_and_phone_photos_survives_review_on_both_wiki
     assert not any("寺院" in c for c in ekoin["categories"]), ekoin["categories"]
     nezu = _parsed(jawiki, "Draft:根津神社 (文京区)")
     assert "Template:神社" in nezu["templates"]  # the source says 神社: that kind is the source's
+    # the draft is about the shrine in 文京区, with the event's photo (its Commons name) in the infobox
+    assert "東京都文京区根津一丁目28番9号" in nezu["wikitext"] and "台東区" not in nezu["wikitext"], nezu["wikitext"]
+    assert f"|画像={going['heic'].filename}\n" in nezu["wikitext"]
+    assert f"File:{going['own'].filename}|" in _parsed(jawiki, "Draft:モース博士記念碑")["wikitext"]
     # sort keys folded the jawiki way: 濁音→清音, small kana→直音, ー→the vowel
     assert _defaultsort(jawiki, "Draft:根津神社 (文京区)") == "ねつしんしや"
     assert _defaultsort(jawiki, "Draft:モース博士記念碑") == "もおすはかせきねんひ"
@@ -313,10 +346,11 @@ def test_a_list_imported_without_an_opendata_entry_is_cited_by_its_drafts(tmp_pa
     assert len(first) == 1 and register_opendata(event) == first  # idempotent
     site = next(s for s in load_sites(event.store) if s.name == "根津神社")
     (source, _pages), = sources_for_site(event.store, site.id)
-    assert (source.kind, source.title, source.url, source.data["licence"]) == \
-        ("dataset", "bunkazai_tokyo_sjis.csv", "https://example.lg.jp/bunkazai.csv", "CC BY 4.0")
+    assert (source.kind, source.title, source.url, source.data["licence"], source.publisher) == \
+        ("dataset", "bunkazai_tokyo_sjis.csv", "https://example.lg.jp/bunkazai.csv", "CC BY 4.0", "")
     built, _ = drafts.open_draft(event, site.id, check_wiki=False)
     text = review.current_wikitext(event.store, built.id)
     lead = text.split("\n\n")[1] if text.startswith("{{") else text.split("\n\n")[0]
     assert "<ref" in lead and "https://example.lg.jp/bunkazai.csv" in text
+    assert "台東区" not in text  # a list of several wards is not published by the event's ward
     event.close()

@@ -160,12 +160,12 @@ def register_opendata(event) -> list[int]:
     the app's Sites page) under its file name, with the attribution's URL and licence if any.
 
     Idempotent. The dataset's URL is the first web address in the event's attribution, if any;
-    its access date is the day the file was imported."""
+    its access date is the day the file was imported; its publisher the municipality its sites lie in."""
     import re
     from pathlib import Path
     from types import SimpleNamespace
 
-    from wikitown.store.sites import opendata_sources, sites_of_source
+    from wikitown.store.sites import opendata_sources, sites_of_source, table_rows
 
     cfg = event.config
     url_match = re.search(r"https?://[^\s)）]+", cfg.attribution or "")
@@ -185,7 +185,11 @@ def register_opendata(event) -> list[int]:
             licence = getattr(entry, "licence", "") or attribution_licence
             if licence:
                 data["licence"] = licence
-            source = Source("dataset", entry.name or Path(entry.file).name, publisher=cfg.area.municipality,
+            # Who publishes it: the one municipality its sites lie in; the event's when they name none; nobody
+            # named when they lie in several (a list of several wards is not the event ward's).
+            towns = {r["municipality"] for r in table_rows(c, [sid for sid, _ in rows]) if r["municipality"]}
+            publisher = towns.pop() if len(towns) == 1 else ("" if towns else cfg.area.municipality)
+            source = Source("dataset", entry.name or Path(entry.file).name, publisher=publisher,
                             url=getattr(entry, "url", "") or (url_match.group(0) if url_match else ""),
                             access_date=fetched, added_by="wikitown", data=data)
             source_id = add_source(event.store, source, conn=c)
