@@ -25,6 +25,7 @@ import pytest
 from tests.harness.mediawiki import random_password
 from tests.harness.requirements import need, shared_data
 from tests.photo_samples import sample_photo
+from wikitown.cli import main
 from wikitown.core.config import save_config
 from wikitown.core.errors import AccessDenied
 from wikitown.drafts import builder as drafts
@@ -119,7 +120,7 @@ def _files_with_sha1(wiki, sha1: str) -> list[str]:
 
 
 def test_an_event_from_a_ward_list_and_phone_photos_survives_review_on_both_wikis(
-        tmp_path, mediawiki, fresh_mediawiki, pywikibot_dir):
+        tmp_path, mediawiki, fresh_mediawiki, pywikibot_dir, monkeypatch, capsys):
     need("exiftool")
     commons = mediawiki
     jawiki = fresh_mediawiki()
@@ -261,9 +262,30 @@ def test_an_event_from_a_ward_list_and_phone_photos_survives_review_on_both_wiki
     assert {again[sent["artist"].find_id].status, again[queued.find_id].status} == {"held"}
     assert sorted(a.title for a in plan.pages) == sorted(
         ["Draft:子規庵", "Draft:根津神社 (文京区)", "Draft:回向院", "Draft:モース博士記念碑", EXISTING])
-    result = run_apply(event, plan, files_spec, pages_spec, bot_password=login)
-    assert not result.failed, [(i.target, i.reason, i.detail) for i in result.failed]
-    assert not [i for i in result.items if i.kind == "upload" and i.status == "done"]
+    # ... and the command line on the same library: `publish DIR --apply` with a BotPassword on stdin
+    uploads_before = _query(commons, list="logevents", letype="upload", lelimit=500)["query"]["logevents"]
+    wikis = ["--api-url", ja_url, "--files-api-url", commons.api_url]
+    monkeypatch.setenv("WIKITOWN_LANG", "en")  # the messages below are read in English
+    capsys.readouterr()
+    assert main(["publish", str(event.dir), "--plan", *wikis]) == 0
+    shown = capsys.readouterr().out
+    for key, site_name in (("artist", "回向院"), ("far", "旧安田楠雄邸庭園")):  # what waits, where, and why
+        line = next(x for x in shown.splitlines() if f"--release {held[key].media_sha1}" in x)
+        assert f"site: {site_name}" in line
+    # 佐藤一花's photo went up under her own account: no declaration of consent is asked of her,
+    # though she has not signed in for this run (the journal knows how the file went up)
+    consent = sorted(p.name for p in (event.dir / "publish" / "consent").iterdir())
+    assert consent == ["山田花子.en.txt", "山田花子.ja.txt", "鈴木太郎.en.txt", "鈴木太郎.ja.txt"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(commons.bot_secret + "\n"))
+    assert main(["publish", str(event.dir), "--apply", *wikis, "--user", commons.bot_login_name,
+                 "--bot-password-stdin"]) == 0, capsys.readouterr().err
+    err = capsys.readouterr().err
+    waiting = [x for x in err.splitlines() if x.startswith("WAITING ")]  # still waiting, with the reason
+    assert len(waiting) == 2 and any(held["artist"].title in x and 'credit is "鈴木太郎"' in x for x in waiting) and \
+        any(held["far"].title in x and "km from the site" in x for x in waiting), err
+    uploads_after = _query(commons, list="logevents", letype="upload", lelimit=500)["query"]["logevents"]
+    assert len(uploads_after) == len(uploads_before)  # no photo sent twice
+    assert {d.state for d in review.list_drafts(event.store)} == {"published"}
 
     # ------------------------------------------------------------ what Commons holds (its API only)
     # where each photo was sent for (the GPS exiftool gave it); the camera's date as it wrote it
