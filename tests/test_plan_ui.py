@@ -39,7 +39,7 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
     at = organizer("ja")
     text = texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     assert "班分け・ルート" in text and "チェックリスト" in text
-    assert "文化財がまだ選ばれていないので、座標のある全 158 件を計画します。" in text
+    assert "文化財がまだ選ばれていないので、座標のある 158 件から優先度の高い順に" in text
     assert "まだ計画がありません。" in text
     at.number_input(key="plan_teams").set_value(4)
     at.number_input(key="plan_minutes").set_value(120)
@@ -50,13 +50,17 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
     text = texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     assert "計画を作って保存しました。" in text
     rows = saved_plan(demo_env)
-    assert len(rows) == 158 and {r["team"] for r in rows} == {1, 2, 3, 4}
+    planned = len(rows)
+    assert 10 < planned < 158 and {r["team"] for r in rows} == {1, 2, 3, 4}
     summary = frame_with(at, "チーム", "文化財数", "超過（分）")
-    assert list(summary["チーム"]) == [1, 2, 3, 4] and summary["文化財数"].sum() == 158
-    # 40 sites a team at 10 minutes each cannot fit two hours: each warning says by how much
-    over = dict(zip(summary["チーム"], summary["超過（分）"]))
-    for team in (1, 2, 3, 4):
-        assert f"チーム {team} は予定時間を {over[team]} 分超えています。" in text
+    assert list(summary["チーム"]) == [1, 2, 3, 4] and summary["文化財数"].sum() == planned
+    # with no site selected the plan picks what fits two hours: no team is over
+    assert list(summary["超過（分）"]) == [0, 0, 0, 0] and max(summary["所要（分）"]) <= 120
+    assert "すべてのチームが予定時間に収まっています。" in text
+    left = frame_with(at, "名称", "site_id", "理由")
+    assert len(left) == 158 - planned
+    assert "屋外で撮影できない（絵画・彫刻・工芸品・古文書など屋内の品）" in set(left["理由"])
+    assert "left_out.csv（計画に入らなかった文化財と理由）" in [b.proto.label for b in at.get("download_button")]
     assert at.get("deck_gl_json_chart")
 
     # move the first site of team 1 to team 3, position 2: the store and the tables follow
@@ -69,7 +73,7 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
     assert not at.exception
     after = {r["site_id"]: r for r in saved_plan(demo_env)}
     assert (after[site_id]["team"], after[site_id]["seq"]) == (3, 2)
-    assert len(after) == 158
+    assert len(after) == planned
     assert "チーム 3 の 2 番目に移しました" in texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     summary2 = frame_with(at, "チーム", "文化財数", "超過（分）")
     assert list(summary2["文化財数"]) == [summary["文化財数"][0] - 1, summary["文化財数"][1],
@@ -89,7 +93,7 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
 
 def test_plan_tab_in_english_and_bad_start(demo_env):
     at = organizer("en")
-    assert "No sites are selected yet, so all 158 sites with coordinates are planned." in texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
+    assert "No sites are selected yet: the plan picks from the 158 sites with coordinates, highest priority first" in texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     at.text_input(key="plan_start").input("somewhere")
     at.button(key="FormSubmitter:plan_settings-Make the plan").click()
     at.run()
@@ -123,15 +127,18 @@ def test_plan_tab_notices_a_changed_selection(demo_env):
     at.number_input(key="plan_teams").set_value(2)
     at.button(key="FormSubmitter:plan_settings-Make the plan").click()
     at.run()
-    assert len(saved_plan(demo_env)) == 158
+    planned = [r["site_id"] for r in saved_plan(demo_env)]
+    assert len(planned) > 5
     event = open_event(demo_env)
     from wikitown.store.db import sites as sites_table
 
     with event.store.write() as conn:
-        ids = [r[0] for r in conn.execute(sa.select(sites_table.c.id).order_by(sites_table.c.id).limit(5))]
+        ids = planned[:3] + [r[0] for r in conn.execute(sa.select(sites_table.c.id).where(
+            sites_table.c.id.not_in(planned)).order_by(sites_table.c.id).limit(2))]
         conn.execute(sites_table.update().where(sites_table.c.id.in_(ids)).values(selected=True))
     event.close()
     at.run()
     text = texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     assert "Planning the 5 selected sites." in text
-    assert "153 sites in the plan are no longer among the chosen sites" in text
+    assert f"{len(planned) - 3} sites in the plan are no longer among the chosen sites" in text
+    assert "2 sites chosen after the plan are in no team yet" in text

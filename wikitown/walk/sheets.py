@@ -271,7 +271,9 @@ def team_sheet_pdf(route: TeamRoute, plan: Plan, *, event_name: str = "", join_l
     if s.minutes:
         summary += " " + tr("plan.sheet.budget", duration=_hm(s.minutes, lang))
     header.append(Paragraph(escape(summary), head))
-    header.append(Paragraph(escape(tr("plan.sheet.start", lat=f"{s.start_lat:.5f}", lon=f"{s.start_lon:.5f}")
+    start_key = "plan.sheet.start_named" if s.start_label else "plan.sheet.start"
+    header.append(Paragraph(escape(tr(start_key, lat=f"{s.start_lat:.5f}", lon=f"{s.start_lon:.5f}",
+                                      label=s.start_label)
                                    + " " + tr("plan.sheet.return" if s.return_to_start else "plan.sheet.no_return")),
                             small))
     if route.over_min > 0:
