@@ -659,7 +659,6 @@ class _Chooser:
             if not order:
                 continue
             us, vs = self._edges(c)
-            vs0 = np.maximum(vs, 0)
             cost = self._insert_costs(c, cand)  # edges × candidates
             # cheapest insertion over edges before k (lead[k]) and from k on (tail[k]): leaving out
             # the two edges that touch the site taken out
@@ -1072,6 +1071,7 @@ def read_sites_csv(path) -> tuple[list[PlanSite], list[LeftOut]]:
 
     if Path(path).stat().st_size > MAX_CSV_BYTES:  # checked before reading it into memory
         raise InputError(f"{path}: the file is larger than 50 MB", key="plan.error.csv_too_big", path=str(path))
+    from wikitown.core.csvout import unguard
     from wikitown.sources.opendata import decode_bytes  # the one reader of Japanese CSV encodings
 
     try:
@@ -1087,7 +1087,8 @@ def read_sites_csv(path) -> tuple[list[PlanSite], list[LeftOut]]:
                          path=str(path), columns=", ".join(missing))
     rows = []
     for row in reader:
-        clean = {(k or "").strip(): v for k, v in row.items() if k is not None}
+        # a sites CSV wikitown exported has formula-like cells guarded with ' (core.csvout): undo that
+        clean = {(k or "").strip(): unguard(v) for k, v in row.items() if k is not None}
         if not any((v or "").strip() for v in clean.values() if isinstance(v, str)):
             continue
         rows.append((clean, reader.line_num))
@@ -1197,25 +1198,17 @@ def plan_event(event, settings: PlanSettings, *, save: bool = True) -> tuple[Pla
 
 
 def plan_csv_bytes(plan: Plan) -> bytes:
-    """``plan.csv``: site_id, team, order, leg_m, arrival_min (and the name, for people), UTF-8."""
-    import csv
-    import io
+    """``plan.csv``: site_id, team, order, leg_m, arrival_min (and the name, for people); UTF-8 with
+    a BOM, names never a formula (core.csvout)."""
+    from wikitown.core.csvout import csv_bytes, dict_rows
 
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, ["site_id", "team", "order", "leg_m", "arrival_min", "name"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(plan.rows())
-    return buf.getvalue().encode("utf-8")
+    columns = ["site_id", "team", "order", "leg_m", "arrival_min", "name"]
+    return csv_bytes(columns, dict_rows(columns, plan.rows()))
 
 
 def left_out_csv_bytes(plan: Plan) -> bytes:
     """``left_out.csv``: the sites in no route and why (reason codes as in ``LeftOut``)."""
-    import csv
-    import io
+    from wikitown.core.csvout import csv_bytes
 
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["site_id", "name", "reason", "line"])
-    for item in plan.left_out:
-        writer.writerow([item.site_id, item.name, item.reason, item.line if item.line is not None else ""])
-    return buf.getvalue().encode("utf-8")
+    return csv_bytes(["site_id", "name", "reason", "line"],
+                     ([x.site_id, x.name, x.reason, x.line] for x in plan.left_out))
