@@ -33,7 +33,7 @@ def write_sites_csv(path, rows):
 
 
 def read_plan_csv(path):
-    with open(path, encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig", newline="") as fh:  # UTF-8 with the BOM Excel needs
         return list(csv.DictReader(fh))
 
 
