@@ -142,3 +142,37 @@ def test_plan_tab_notices_a_changed_selection(demo_env):
     assert "Planning the 5 selected sites." in text
     assert f"{len(planned) - 3} sites in the plan are no longer among the chosen sites" in text
     assert "2 sites chosen after the plan are in no team yet" in text
+
+
+def test_plan_tab_starts_from_a_chosen_site_and_every_team_fits(demo_env):
+    """A first-time organizer: picks the start from the list of sites (no coordinates typed),
+    keeps the defaults and a two-hour budget: every team fits, and the start is named."""
+    at = organizer("ja")
+    box = at.selectbox(key="plan_start_site")
+    label = next(o for o in box.options if o.startswith("焼津神社"))
+    box.set_value(label_to_id(demo_env, "焼津神社"))
+    at.run()
+    assert at.selectbox(key="plan_start_site").options[at.selectbox(key="plan_start_site").index] == label
+    at.number_input(key="plan_minutes").set_value(120)
+    at.button(key="FormSubmitter:plan_settings-計画する").click()
+    at.run()
+    assert not at.exception
+    text = texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
+    assert "出発地点：焼津神社" in text and "すべてのチームが予定時間に収まっています。" in text
+    event = open_event(demo_env)
+    from wikitown.walk.planner import load_plan
+
+    plan = load_plan(event.store)
+    event.close()
+    assert plan.settings.start_label == "焼津神社"
+    assert all(r.stops and r.over_min == 0 and r.total_min <= 120 for r in plan.routes)
+
+
+def label_to_id(event_dir, name):
+    event = open_event(event_dir)
+    from wikitown.store.db import sites as sites_table
+
+    with event.store.read() as conn:
+        site_id = conn.execute(sa.select(sites_table.c.id).where(sites_table.c.name == name)).scalar_one()
+    event.close()
+    return site_id

@@ -245,8 +245,6 @@ def render(ctx: Context) -> None:
     plan = load_plan(store)
     area = ctx.event.config.area
     defaults = plan.settings if plan else PlanSettings(area.lat, area.lon)
-    if plan and plan.settings.start_label:
-        st.caption(t("plan.ui.start_is", label=md_escape(plan.settings.start_label)))
     settings = _settings_form(ctx, defaults, [s.site for s in usable])
     if settings is not None:
         if not usable:
@@ -264,6 +262,8 @@ def render(ctx: Context) -> None:
     if plan is None:
         st.info(t("plan.ui.none"))
         return
+    if plan.settings.start_label:
+        st.caption(t("plan.ui.start_is", label=md_escape(plan.settings.start_label)))
     for key, params in plan.notes:
         st.caption(t(key, **params))
     planned = {sid for r in plan.routes for sid in r.site_ids}
