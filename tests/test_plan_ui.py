@@ -176,3 +176,24 @@ def label_to_id(event_dir, name):
         site_id = conn.execute(sa.select(sites_table.c.id).where(sites_table.c.name == name)).scalar_one()
     event.close()
     return site_id
+
+
+def test_route_map_opens_zoomed_to_the_routes():
+    """The view fits every stop in the map's box, and fills most of it (not the whole town or Japan)."""
+    import math
+
+    from wikitown.app.plan import MAP_HEIGHT, MAP_WIDTH, fit_view
+
+    def merc_y(lat):
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / (2 * math.pi)
+
+    for lats, lons in (([34.860, 34.872, 34.866], [138.310, 138.331, 138.322]),  # a town centre, 2 km
+                       ([34.80, 34.90], [138.25, 138.33]),  # a city, tall
+                       ([34.8669, 34.8670], [138.3236, 138.3237])):  # two stops at one place
+        view = fit_view(lats, lons)
+        world = 512 * 2 ** view.zoom
+        width = (max(lons) - min(lons)) / 360 * world
+        height = (merc_y(max(lats)) - merc_y(min(lats))) * world
+        assert width <= MAP_WIDTH and height <= MAP_HEIGHT
+        assert view.zoom == 17.0 or max(width / MAP_WIDTH, height / MAP_HEIGHT) > 0.8
+        assert min(lats) < view.latitude < max(lats) and min(lons) < view.longitude < max(lons)
