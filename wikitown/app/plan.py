@@ -23,6 +23,9 @@ def _start_choice(ctx: Context, sites) -> tuple[str, dict]:
     or, in the form, a place name or lat,lon. Returns (site id or "", {site id: site})."""
     placed = {s.id: s for s in sites if s.lat is not None and s.lon is not None}
     options = [""] + sorted(placed, key=lambda i: (placed[i].name, i))
+    clicked = st.session_state.pop("plan_start_clicked", None)  # a stop clicked on the map (last run)
+    if clicked in options:
+        st.session_state["plan_start_site"] = clicked
     if st.session_state.get("plan_start_site") not in options:
         st.session_state.pop("plan_start_site", None)
     label = {"": ctx.t("plan.ui.start_how.area")}
@@ -32,14 +35,17 @@ def _start_choice(ctx: Context, sites) -> tuple[str, dict]:
     return site_id, placed
 
 
-def _pick_start_on_map() -> None:
-    """A click on a site of the route map makes it the start (before the next run draws the list)."""
-    chosen = (st.session_state.get("plan_map") or {}).get("selection", {}).get("objects", {})
-    for objects in chosen.values():
-        for obj in objects or []:
-            if obj.get("site_id"):
-                st.session_state["plan_start_site"] = obj["site_id"]
-                return
+def _picked_site(state) -> str:
+    """The site id of the stop clicked on the route map, or ""."""
+    try:
+        objects = state["selection"]["objects"]
+    except (KeyError, TypeError):
+        return ""
+    for picked in (objects or {}).values():
+        for obj in picked or []:
+            if isinstance(obj, dict) and obj.get("site_id"):
+                return str(obj["site_id"])
+    return ""
 
 
 def _settings_form(ctx: Context, defaults: PlanSettings, sites=()) -> PlanSettings | None:
@@ -128,9 +134,15 @@ def _map(ctx: Context, plan: Plan) -> None:
     ]
     view = fit_view([p["lat"] for p in points] + [s.start_lat], [p["lon"] for p in points] + [s.start_lon])
     st.caption(ctx.t("plan.ui.map") + " " + ctx.t("plan.ui.start_map_help"))
-    st.pydeck_chart(pdk.Deck(layers=layers, initial_view_state=view, map_style=None,
-                             tooltip={"text": "{name}"}), key="plan_map", height=MAP_HEIGHT,
-                    on_select=_pick_start_on_map, selection_mode="single-object")
+    state = st.pydeck_chart(pdk.Deck(layers=layers, initial_view_state=view, map_style=None,
+                                     tooltip={"text": "{name}"}), key="plan_map", height=MAP_HEIGHT,
+                            on_select="rerun", selection_mode="single-object")
+    picked = _picked_site(state)
+    # a new click makes that stop the start: the list above is drawn already, so run again
+    if picked and picked != st.session_state.get("plan_map_picked"):
+        st.session_state["plan_map_picked"] = picked
+        st.session_state["plan_start_clicked"] = picked
+        st.rerun()
 
 
 MAP_HEIGHT = 480
