@@ -3,6 +3,8 @@ marked by page property and by category) and a GeoData stand-in for geosearch.""
 from __future__ import annotations
 
 import io
+import re
+import math
 import uuid
 
 import pytest
@@ -119,14 +121,20 @@ def test_unchecked_when_the_wiki_is_down(mediawiki):
 
 
 def test_batches_titles_50_a_request(mediawiki, wiki_pages):
-    """130 sites: 3 title requests, never one per site."""
+    """130 sites: 3 requests (every title screened in one, the one page read in one, and one
+    prefix search as the budget of 3 allows), never one per site."""
     t = wiki_pages["tag"]
     client = HttpClient(retries=0)
     api = MediaWikiAPI(mediawiki.api_url, client)
     sites = [_site(i, f"存在しない史跡{t}-{i}") for i in range(129)] + [_site(999, f"常楽寺本堂{t}")]
-    got = check_sites(sites, api, geosearch=False)
+    got = check_sites(sites, api, geosearch=False, budget=3)
     assert client.requests_sent == 3
     assert sum(s.status == "missing" for s in got) == 129 and got[-1].status == "exists"
+    assert [g.evidence.get("prefixsearch") for g in got[:2]] == ["checked", "not asked: request budget"]
+    # the default budget, ceil(N/50)+5, is spent on prefix searches and never exceeded
+    client = HttpClient(retries=0)
+    check_sites(sites, MediaWikiAPI(mediawiki.api_url, client), geosearch=False)
+    assert client.requests_sent == math.ceil(130 / 50) + 5
 
 
 def test_real_wiki_has_no_geosearch_and_says_so(mediawiki, wiki_pages):
@@ -186,6 +194,12 @@ def test_pageprops_disambiguation_jawiki_shape(standin):
     server = standin()
 
     def handle(req):
+        if req.params.get("action") == "parse":  # the existence screen: the links, red or blue
+            asked = re.findall(r"\[\[:([^\]]+)\]\]", req.params["text"])
+            return {"parse": {"title": "API", "pageid": 0, "links": [
+                {"ns": 0, "title": t, "exists": t in ("大師堂", "浜当目の大楠")} for t in asked]}}
+        if req.params.get("list") == "prefixsearch":
+            return {"batchcomplete": True, "query": {"prefixsearch": []}}
         titles = req.params["titles"].split("|")
         pages = []
         for i, title in enumerate(titles):
@@ -201,7 +215,7 @@ def test_pageprops_disambiguation_jawiki_shape(standin):
                 pages.append({"ns": 0, "title": title, "missing": True})
         return {"batchcomplete": True, "query": {"pages": pages}}
 
-    server.route("GET", "/w/api.php", handle)
+    server.route("*", "/w/api.php", handle)
     api = MediaWikiAPI(f"{server.url}/w/api.php", HttpClient(retries=0))
     got = check_sites([_site(1, "大師堂"), _site(2, "無い寺"), _site(3, "浜当目の大楠")], api, geosearch=False)
     assert [g.status for g in got] == ["ambiguous", "missing", "exists"]
@@ -209,4 +223,5 @@ def test_pageprops_disambiguation_jawiki_shape(standin):
     # langlinks are translation candidates; the article's page image means a photo exists
     assert got[2].other_articles == {"en": "Great camphor of Hamatōme", "zh": "濱當目大樟"}
     assert got[2].has_photo is True and got[1].has_photo is False
-    assert server.requests[0].params["ppprop"] == "disambiguation"
+    details = [r for r in server.requests if "titles" in r.params]
+    assert "disambiguation" in details[0].params["ppprop"].split("|")
