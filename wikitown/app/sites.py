@@ -10,6 +10,7 @@ import streamlit as st
 
 from wikitown.app.common import Context, md_escape
 from wikitown.core.errors import WikitownError
+from wikitown.gaps.article_status import missing_filter_note, status_note
 from wikitown.store.sites import sites_frame
 
 TABLE_COLUMNS = ["name", "name_kana", "designation", "category", "address", "article_status", "article_title",
@@ -27,7 +28,11 @@ def localised_frame(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     view["coord_status"] = [ctx.t(f"status.coord.{s or 'missing'}") for s in view["coord_status"]]
     view["has_photo"] = [ctx.t("status.photo.unknown") if v is None or v != v else
                          ctx.t("status.photo.yes" if v else "status.photo.no") for v in view["has_photo"]]
-    return view.rename(columns={c: ctx.t(f"app.sites.col.{c}") for c in TABLE_COLUMNS})
+    # why each status (the title found or checked, or why the wiki could not be asked)
+    view.insert(view.columns.get_loc("article_title") + 1, "article_note", [
+        status_note(s, (d or {}).get("article_evidence") if isinstance(d, dict) else None, ctx.lang)
+        for s, d in zip(frame["article_status"], frame["data"])])
+    return view.rename(columns={c: ctx.t(f"app.sites.col.{c}") for c in [*TABLE_COLUMNS, "article_note"]})
 
 
 def site_map(ctx: Context, frame: pd.DataFrame, *, key: str = "site_map") -> None:
@@ -202,6 +207,11 @@ def render(ctx: Context) -> None:
     shown = filter_frame(frame, missing_article=missing_article, missing_photo=missing_photo, levels=levels,
                          sources=sources)
     st.caption(ctx.t("sites.ui.count", shown=len(shown), total=len(frame)))
+    if missing_article:  # say why "no article" is empty or short: sites the wiki could not be asked about
+        note = missing_filter_note(list(frame["article_status"]), [
+            (d or {}).get("article_evidence") if isinstance(d, dict) else None for d in frame["data"]], ctx.lang)
+        if note:
+            st.info(md_escape(note))
     site_map(ctx, shown)
     view = localised_frame(ctx, shown)
     view.insert(0, ctx.t("sites.ui.col.selected"), shown["selected"].fillna(False).astype(bool).to_numpy())

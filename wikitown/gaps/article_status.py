@@ -359,7 +359,7 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
             if s["id"] in settled:
                 return
             if cand.title in run.failed_titles:
-                record(s, cand, "not asked: the request failed")
+                record(s, cand, "request_failed")
                 notes[s["id"]].setdefault("error", run.failed_titles[cand.title])
                 continue
             if not run.may_exist(cand.title):
@@ -384,9 +384,9 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
             verdict, why = place_verdict(page, s)
             generic = is_generic_name(s.get("name", "")) and cand.by in ("title", "title_normalized")
             if verdict == "elsewhere" or verdict == "no_place" or (generic and verdict != "same"):
-                reason = ("common noun (word list)" if generic and verdict not in ("elsewhere", "no_place") else
-                          "about another place" if verdict == "elsewhere" else "belongs to no place")
-                record(s, cand, "general article" if verdict != "elsewhere" else "other place",
+                reason = ("common_noun" if generic and verdict not in ("elsewhere", "no_place") else
+                          "other_place" if verdict == "elsewhere" else "no_place")
+                record(s, cand, "general_article" if verdict != "elsewhere" else "other_place",
                        title=page.get("title"), reason=reason, **why)
                 if own:
                     notes[s["id"]].setdefault("general", (cand, page, reason))
@@ -572,6 +572,58 @@ def _match_nearby(sites: list[dict], pages: list[dict], out: dict, near_m: float
             st = out[s["id"]]
             st.status, st.title = "possible", best[2].get("title", "")
             st.evidence.update(by="geosearch", title=st.title, distance_m=round(best[1]), score=round(best[0]))
+
+
+def status_note(status: str, evidence: dict | None, lang: str = "ja") -> str:
+    """The evidence behind a site's article status, in the user's language: which title was found
+    or checked and why, or why the wiki could not be asked."""
+    from wikitown.core.i18n import t
+
+    ev = evidence if isinstance(evidence, dict) else {}
+    status = status or "unchecked"
+
+    def how(by: str) -> str:
+        return t(f"gaps.by.{by}", lang, distance=ev.get("distance_m", "")) if by else ""
+
+    if status == "unchecked":
+        if not ev:
+            return t("gaps.note.not_asked", lang)
+        reason = t(ev["reason_key"], lang, **(ev.get("reason_params") or {})) if ev.get("reason_key") else ""
+        if not reason or reason == ev.get("reason_key"):
+            reason = ev.get("reason", "")
+        return t("gaps.note.unchecked", lang, reason=reason)
+    if status == "ambiguous":
+        return t("gaps.note.ambiguous", lang, title=ev.get("title", ""))
+    if status in ("exists", "possible"):
+        text = t(f"gaps.note.{status}", lang, title=ev.get("title", ""), how=how(ev.get("by", "")))
+        if ev.get("redirected_from"):
+            text += " · " + t("gaps.note.redirect", lang, asked=ev["redirected_from"])
+        return text
+    parts = []
+    general = ev.get("general_article")
+    if isinstance(general, dict):
+        parts.append(t("gaps.note.general", lang, title=general.get("title", ""),
+                       reason=t(f"gaps.reason.{general.get('reason', '')}", lang)))
+    checked = [c for c in ev.get("checked") or [] if isinstance(c, dict)]
+    if checked:
+        parts.append(t("gaps.note.missing", lang, titles=", ".join(
+            f"{c.get('title', '')} ({t('gaps.result.' + str(c.get('result', '')), lang)})" for c in checked)))
+    elif not general:
+        parts.append(t("gaps.note.missing_none", lang))
+    return " · ".join(parts)
+
+
+def missing_filter_note(statuses: list[str], evidences: list, lang: str = "ja") -> str:
+    """Why the "no article" filter shows nothing or not everything: sites not checked yet, and why."""
+    from wikitown.core.i18n import t
+
+    unchecked = [ev for st, ev in zip(statuses, evidences) if (st or "unchecked") == "unchecked"]
+    if unchecked:
+        reasons = list(dict.fromkeys(status_note("unchecked", ev, lang) for ev in unchecked))
+        return t("gaps.filter.missing_unchecked", lang, count=len(unchecked), reason=" / ".join(reasons[:2]))
+    if not any(st in ("missing", "possible") for st in statuses):
+        return t("gaps.filter.missing_none", lang)
+    return ""
 
 
 def apply_statuses(store, statuses: list[ArticleStatus]) -> int:
