@@ -225,3 +225,173 @@ def test_pageprops_disambiguation_jawiki_shape(standin):
     assert got[2].has_photo is True and got[1].has_photo is False
     details = [r for r in server.requests if "titles" in r.params]
     assert "disambiguation" in details[0].params["ppprop"].split("|")
+
+
+@pytest.fixture(scope="module")
+def letters(tag):
+    """The module's tag in letters only (an owner name with digits is not taken for a name)."""
+    return tag.translate(str.maketrans("0123456789", "ghijklmnop"))
+
+
+@pytest.fixture
+def other_title_pages(mediawiki, letters):
+    t = letters
+    pages = {
+        # the general articles on common nouns (shared by every run; created once)
+        "本堂": "'''本堂'''は寺院で本尊を安置する建物。\n[[Category:仏教建築]]",
+        "厨子": "'''厨子'''は仏像などを納める仏具。\n[[Category:仏具]]",
+        f"奉納額{t}": "社寺に奉納される額。\n[[Category:仏教美術]]\n[[Category:神道]]",
+        f"石敢當{t}": "焼津の石敢當。\n[[Category:静岡県の石造物]]",
+        # the owner's articles
+        f"海蔵{t}寺": "焼津市の寺院。\n[[Category:焼津市の寺院]]",
+        f"海蔵{t}寺本堂": "海蔵寺の本堂。",
+        # articles under another title
+        f"旧安田楠雄邸{t}": "文京区の邸宅と庭園。",
+        f"根津教会{t} (文京区)": "文京区の教会。",
+        f"大円寺{t} (寺院)": "寺院。",
+        # names as the source writes them (full-width brackets) and as NFKC makes them
+        f"田中家住宅{t}（主屋）": "全角括弧の題名。",
+        f"鈴木家住宅{t}(旧宅)": "半角括弧の題名。",
+    }
+    for title, text in pages.items():
+        if not mediawiki.page_exists(title):
+            mediawiki.create_page(title, text)
+    return t
+
+
+def test_common_nouns_are_not_the_sites_article(mediawiki, other_title_pages):
+    """本堂 on the wiki is the article on main halls in general: the site's article is the owner's
+    hall (海蔵寺本堂), found from 所有者 or from the address; every title checked says why."""
+    t = other_title_pages
+    api = MediaWikiAPI(mediawiki.api_url, HttpClient(retries=0))
+    sites = [
+        _site(1, "本堂", data={"line": 5, "所有者": f"宗教法人海蔵{t}寺"}),
+        _site(2, "本堂", address=f"焼津市浜当目 海蔵{t}寺"),
+        _site(3, "厨子"),
+        _site(4, "山門", owner=f"海蔵{t}寺"),
+        _site(5, f"奉納額{t}"),  # not in the word list: the wiki says it belongs to no place
+        _site(6, f"石敢當{t}"),  # in a place's category: that is a place's article
+    ]
+    got = {s.site_id: s for s in check_sites(sites, api, geosearch=False)}
+    hall = got["s1"]
+    assert hall.status == "exists" and hall.title == f"海蔵{t}寺本堂"
+    assert hall.evidence["by"] == "owner_title" and hall.evidence["why"] == f"owner 海蔵{t}寺 + name"
+    assert hall.evidence["checked"][0] == {"title": "本堂", "by": "title", "why": "name in the source",
+                                           "result": "general_article", "reason": "common_noun",
+                                           "categories": ["仏教建築"]}
+    assert got["s2"].status == "exists" and got["s2"].title == f"海蔵{t}寺本堂"  # the temple from the address
+    # 厨子 with no owner: no article, and the general one is named as what it is
+    assert got["s3"].status == "missing" and got["s3"].title == ""
+    assert got["s3"].evidence["general_article"] == {"title": "厨子", "reason": "common_noun"}
+    # 山門 of 海蔵寺: no 海蔵寺山門, but the temple's article may cover its gate
+    assert got["s4"].status == "possible" and got["s4"].title == f"海蔵{t}寺"
+    assert got["s4"].evidence["by"] == "owner_article"
+    assert [c["title"] for c in got["s4"].evidence["checked"]][:2] == ["山門", f"海蔵{t}寺山門"]
+    assert got["s5"].status == "missing"
+    assert got["s5"].evidence["general_article"]["reason"] == "no_place"
+    assert got["s6"].status == "exists" and got["s6"].title == f"石敢當{t}"
+
+
+def test_articles_under_another_title(mediawiki, other_title_pages):
+    """The parent's article, name (municipality) and the prefix search: never 'missing'."""
+    t = other_title_pages
+    client = HttpClient(retries=0)
+    api = MediaWikiAPI(mediawiki.api_url, client)
+    sites = [
+        _site(1, f"旧安田楠雄邸{t}庭園", municipality="文京区"),
+        _site(2, f"旧安田楠雄邸{t}（庭園）"),
+        _site(3, f"根津教会{t}", municipality="文京区"),
+        _site(4, f"大円寺{t}"),  # only the wiki's prefix search finds "大円寺 (寺院)"
+        _site(5, f"記事のない史跡{t}", municipality="文京区"),
+    ]
+    got = {s.site_id: s for s in check_sites(sites, api, geosearch=False)}
+    assert got["s1"].status == "possible" and got["s1"].title == f"旧安田楠雄邸{t}"
+    assert got["s1"].evidence["by"] == "parent_title" and got["s1"].evidence["why"] == "name without 庭園"
+    assert got["s2"].status == "possible" and got["s2"].title == f"旧安田楠雄邸{t}"
+    assert got["s3"].status == "exists" and got["s3"].title == f"根津教会{t} (文京区)"
+    assert got["s3"].evidence["by"] == "qualified_title"
+    assert got["s4"].status == "possible" and got["s4"].title == f"大円寺{t} (寺院)"
+    assert got["s4"].evidence["by"] == "prefixsearch"
+    assert got["s5"].status == "missing" and got["s5"].evidence["prefixsearch"] == "checked"
+    assert set(got["s5"].evidence["asked"]) == {f"記事のない史跡{t}", f"記事のない史跡{t} (文京区)"}
+    assert client.requests_sent <= math.ceil(5 / 50) + 5
+
+
+def test_both_forms_of_the_name(mediawiki, other_title_pages):
+    """The source's exact title (full-width brackets) and its NFKC form are both asked."""
+    t = other_title_pages
+    api = MediaWikiAPI(mediawiki.api_url, HttpClient(retries=0))
+    sites = [
+        _site(1, f"田中家住宅{t}（主屋）", name_key=f"田中家住宅{t}(主屋)"),  # sitemodel's two fields
+        _site(2, f"鈴木家住宅{t}（旧宅）"),  # the wiki uses the half-width form
+        _site(3, f"鈴木家住宅{t}(旧宅)", name_key=f"鈴木家住宅{t}(旧宅)"),
+    ]
+    got = {s.site_id: s for s in check_sites(sites, api, geosearch=False)}
+    assert got["s1"].status == "exists" and got["s1"].title == f"田中家住宅{t}（主屋）"
+    assert got["s1"].evidence["by"] == "title"
+    assert got["s2"].status == "exists" and got["s2"].title == f"鈴木家住宅{t}(旧宅)"
+    assert got["s2"].evidence["by"] == "title_normalized"
+    assert got["s3"].status == "exists" and got["s3"].evidence["by"] == "title"
+
+
+def test_coordinates_tell_a_place_article_from_another(standin):
+    """GeoData's prop=coordinates (a stand-in in its formatversion=2 shape): 常楽寺 on the wiki lies
+    in Shiga, 90 km from the site in Yaizu, so it is another temple's article; 常楽寺 (焼津市) is the
+    site's. A same-named article 200 m away is the site's."""
+    server = standin()
+    pages = {"常楽寺": (35.0016, 136.0076, "Q111"), "常楽寺 (焼津市)": (34.8712, 138.3118, ""),
+             "法華寺": (34.9088, 138.3315, "")}
+
+    def handle(req):
+        p = req.params
+        if p.get("action") == "parse":
+            asked = re.findall(r"\[\[:([^\]]+)\]\]", p["text"])
+            return {"parse": {"links": [{"ns": 0, "title": a, "exists": a in pages} for a in asked]}}
+        if p.get("list") == "prefixsearch":
+            return {"query": {"prefixsearch": [{"ns": 0, "title": k} for k in pages if k.startswith(p["pssearch"])]}}
+        assert "coordinates" in p["prop"].split("|") and p["coprimary"] == "primary"
+        out = []
+        for i, title in enumerate(p["titles"].split("|")):
+            if title in pages:
+                lat, lon, item = pages[title]
+                page = {"pageid": 100 + i, "ns": 0, "title": title,
+                        "coordinates": [{"lat": lat, "lon": lon, "primary": True, "globe": "earth"}],
+                        "categories": [{"ns": 14, "title": "Category:寺院"}]}
+                if item:
+                    page["pageprops"] = {"wikibase_item": item}
+                out.append(page)
+            else:
+                out.append({"ns": 0, "title": title, "missing": True})
+        return {"batchcomplete": True, "query": {"pages": out}}
+
+    server.route("*", "/w/api.php", handle)
+    api = MediaWikiAPI(f"{server.url}/w/api.php", HttpClient(retries=0))
+    sites = [_site(1, "常楽寺", municipality="焼津市", lat=34.8710, lon=138.3120, coord_status="ok"),
+             _site(2, "常楽寺", lat=34.8710, lon=138.3120, coord_status="ok"),
+             _site(3, "法華寺", lat=34.9075, lon=138.3330, coord_status="ok")]
+    got = check_sites(sites, api, geosearch=False)
+    assert got[0].status == "exists" and got[0].title == "常楽寺 (焼津市)"
+    assert got[0].evidence["checked"][0]["result"] == "other_place" and got[0].evidence["checked"][0]["distance_m"] > 80_000
+    # without the municipality, the prefix search still names the candidate
+    assert got[1].status == "possible" and got[1].title == "常楽寺 (焼津市)"
+    assert got[2].status == "exists" and got[2].evidence["place"]["distance_m"] < 300
+
+
+def test_unchecked_sites_say_why(mediawiki):
+    """The wiki down: every site unchecked with the reason in the user's language, the failed
+    request counted once, nothing more asked."""
+    from wikitown.gaps.article_status import missing_filter_note, status_note
+
+    api = MediaWikiAPI(mediawiki.api_url, HttpClient(retries=0))
+    failures: list = []
+    with mediawiki.down():
+        got = check_sites([_site(1, "常楽寺", municipality="焼津市"), _site(2, "本堂", owner="海蔵寺")], api,
+                          failures=failures)
+    assert [g.status for g in got] == ["unchecked", "unchecked"] and len(failures) == 1
+    assert got[0].evidence["reason_key"] == "error.service_unavailable"
+    note = status_note("unchecked", got[0].evidence, "ja")
+    assert note.startswith("ウィキペディアに確認できませんでした") and "接続できませんでした" in note
+    assert status_note("unchecked", None, "ja") == "まだウィキペディアに問い合わせていません。"
+    why = missing_filter_note(["unchecked", "unchecked"], [g.evidence for g in got], "ja")
+    assert why.startswith("2 件はまだ記事の有無を確認できていません")
+    assert missing_filter_note(["exists", "missing"], [{}, {}], "ja") == ""

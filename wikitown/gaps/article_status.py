@@ -60,7 +60,7 @@ GENERIC_NAMES = frozenset("""
 PARENT_TAILS = tuple(sorted(GENERIC_NAMES | {"跡", "旧跡", "遺構", "旧宅", "住宅", "主屋", "附属屋", "境内地"},
                             key=len, reverse=True))
 # Place words in category titles (Category:焼津市の建築物, Category:静岡県の寺院): the page is about a place.
-_PLACE_CATEGORY_RE = re.compile(r"(都|道|府|県|市|区|町|村|郡)(の|$)")
+_PLACE_CATEGORY_RE = re.compile(r"((都|道|府|県|市|区|町|村|郡)の|(都|府|県|市|区|町|村|郡|北海道)$)")
 _OWNER_FIELDS = ("owner", "parent", "place")
 _OWNER_KEYS = ("所有者", "所有者等", "所有者名", "管理者", "管理団体", "場所名称", "placeName", "寺社名", "所在寺社")
 _OWNER_DROP = re.compile(r"^(宗教法人|学校法人|一般財団法人|公益財団法人|財団法人|一般社団法人|公益社団法人|株式会社|有限会社)\s*")
@@ -384,8 +384,7 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
             verdict, why = place_verdict(page, s)
             generic = is_generic_name(s.get("name", "")) and cand.by in ("title", "title_normalized")
             if verdict == "elsewhere" or verdict == "no_place" or (generic and verdict != "same"):
-                reason = ("common_noun" if generic and verdict not in ("elsewhere", "no_place") else
-                          "other_place" if verdict == "elsewhere" else "no_place")
+                reason = "other_place" if verdict == "elsewhere" else "common_noun" if generic else "no_place"
                 record(s, cand, "general_article" if verdict != "elsewhere" else "other_place",
                        title=page.get("title"), reason=reason, **why)
                 if own:
