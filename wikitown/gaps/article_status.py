@@ -45,6 +45,7 @@ TILE_KM = 10.0  # GeoData refuses boxes much bigger than its maximum radius (10 
 GEOSEARCH_LIMIT = 500
 PLACE_NEAR_M = 5000.0  # an article whose coordinates are further than this is about another place
 FAILED_REQUESTS_LIMIT = 3  # above this, a run is not "done" (the progress display says so)
+PREFIX_SEARCH_LIMIT = 100  # one request each: bounds the time a prefecture-wide list takes
 _BAD_TITLE_CHARS = set("#<>[]|{}")
 
 # Common nouns municipal lists use as names (a start, not the rule: the wiki's own answer, a page
@@ -351,6 +352,9 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
                        "why": cand.why, **extra}
         if page.get("redirected_from"):
             st.evidence["redirected_from"] = page["redirected_from"]
+        item = (page.get("pageprops") or {}).get("wikibase_item")
+        if item:  # the article's Wikidata item, asked in the same request
+            st.evidence["wikidata_item"] = item
         settled.add(s["id"])
 
     def judge(s, cands: list[Candidate]) -> None:
@@ -478,12 +482,16 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
     left = [s for s in pending if out[s["id"]].status == "missing" and name_forms(s)
             and not is_generic_name(s.get("name", ""))]
     left.sort(key=lambda s: s.get("lat") is not None)  # geosearch could not help the sites without coordinates
+    asked_prefixes = 0
     for s in left:
         st = out[s["id"]]
-        if sent() >= budget or len(failures) > FAILED_REQUESTS_LIMIT or run.down is not None:
-            st.evidence["prefixsearch"] = "not asked: request budget"
+        if sent() >= budget or asked_prefixes >= PREFIX_SEARCH_LIMIT or len(failures) > FAILED_REQUESTS_LIMIT \
+                or run.down is not None:
+            st.evidence["prefixsearch"] = ("not asked: the wiki failed" if run.down is not None or
+                                           len(failures) > FAILED_REQUESTS_LIMIT else "not asked: request budget")
             continue
         prefix = unicodedata.normalize("NFKC", name_forms(s)[0])
+        asked_prefixes += 1
         try:
             titles = api.prefix_search(prefix, limit=10)
         except WikitownError as exc:
@@ -494,7 +502,8 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
             continue
         st.evidence["prefixsearch"] = "checked"
         key = title_key(prefix)
-        hits = [t for t in titles if title_key(t).startswith(key + " (") or title_key(t).startswith(key + "(")]
+        hits = [t for t in titles if (title_key(t).startswith(key + " (") or title_key(t).startswith(key + "("))
+                and not re.search(r"\((曖昧さ回避|disambiguation)\)$", t)]
         if hits:
             st.status, st.title = "possible", hits[0]
             st.evidence.update(by="prefixsearch", title=hits[0], asked=st.evidence.get("asked", []),
