@@ -1,12 +1,9 @@
 """``python -m wikitown cite`` and ``draft``: what they print, and how they fail."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.harness import PROJECT_ROOT
+from tests.harness.cli import run_cli
 from wikitown.store.events import create_event
 from wikitown.store.sites import upsert_sites
 
@@ -14,9 +11,7 @@ RSS = Path(__file__).with_name("fixtures") / "ndl_opensearch_isbn.xml"
 
 
 def run(*args, env=None):
-    full = {**os.environ, "WIKITOWN_LANG": "en", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "wikitown", *args], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, env=full, timeout=60)
+    return run_cli(*args, env=env)
 
 
 def test_cite_book_ja_and_en():

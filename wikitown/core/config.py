@@ -15,10 +15,10 @@ from pathlib import Path
 import tomli_w
 
 from wikitown.core.errors import ConfigError
+from wikitown.core.licences import DEFAULT_LICENCE, LICENCES
 
 CONFIG_NAME = "event.toml"
 WIKI_LANGUAGES = ("ja", "en")
-LICENCES = ("cc-by-sa-4.0", "cc-by-4.0", "cc0")
 NOTE_FIELD_TYPES = ("text", "bool", "choice", "number")
 DRAFT_LOCATIONS = ("draft", "user")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -69,7 +69,7 @@ class EventConfig:
     description: str = ""
     commons_categories: list[str] = field(default_factory=list)
     event_category: str = ""  # the Commons category of the event itself
-    licence: str = "cc-by-sa-4.0"
+    licence: str = DEFAULT_LICENCE
     match_radius_m: float = 100.0
     max_upload_mb: float = 50.0
     note_fields: list[NoteField] = field(default_factory=list)
@@ -155,7 +155,7 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
     start, end = _date(raw, "start_date", path), _date(raw, "end_date", path)
     if start and end and end < start:
         _fail("end_date", "is before start_date", path)
-    licence = _text(raw, "licence", "licence", path, default="cc-by-sa-4.0").lower()
+    licence = _text(raw, "licence", "licence", path, default=DEFAULT_LICENCE).lower()
     if licence not in LICENCES:
         _fail("licence", f"must be one of {', '.join(LICENCES)}, not {licence!r}", path)
     commons = raw.get("commons", {}) or {}
@@ -200,7 +200,7 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
     services = raw.get("services", {}) or {}
     if not isinstance(services, dict) or not all(isinstance(v, str) for v in services.values()):
         _fail("services", "must be a table of service = URL", path)
-    from wikitown.net.services import SERVICE_NAMES
+    from wikitown.core.services import SERVICE_NAMES
 
     for key, url in services.items():
         if key not in SERVICE_NAMES:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from wikitown.core.config import LICENCES
+from wikitown.core.licences import LICENCES
 from wikitown.core.errors import InputError
 from wikitown.core.geo import haversine_m, valid_coord
 from wikitown.store.media import put_bytes
@@ -33,10 +33,6 @@ from wikitown.store.db import finds, media, now, participants, sites
 TIE_MARGIN_M = 5.0
 MAX_NOTE_CHARS = 5000
 MAX_NAME_CHARS = 100
-LICENCE_LABELS = {"cc-by-sa-4.0": "CC BY-SA 4.0", "cc-by-4.0": "CC BY 4.0", "cc0": "CC0 1.0"}
-LICENCE_URLS = {"cc-by-sa-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
-                "cc-by-4.0": "https://creativecommons.org/licenses/by/4.0/",
-                "cc0": "https://creativecommons.org/publicdomain/zero/1.0/"}
 _WIKI_USER_FORBIDDEN = set("#<>[]|{}/@:")
 
 

@@ -13,7 +13,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from wikitown.finds.capture import LICENCE_LABELS, LICENCE_URLS, list_finds
+from wikitown.core import licences
+from wikitown.finds.capture import list_finds
 from wikitown.core.fsutil import atomic_write_bytes
 
 COLUMNS = ["NO", "名称", "よみがな", "郵便番号", "住所", "緯度", "経度", "説明", "画像", "備考",
@@ -74,8 +75,8 @@ def export_rows(event, *, include_queue: bool = False, image_base_url: str = "",
                 "説明": find["note"] or "",
                 "画像": image,
                 "備考": _fields_text(event, find["fields"], lang),
-                "ライセンス": LICENCE_LABELS.get(find["licence"] or "", find["licence"] or ""),
-                "ライセンスURL": LICENCE_URLS.get(find["licence"] or "", ""),
+                "ライセンス": licences.label(find["licence"]),
+                "ライセンスURL": licences.url(find["licence"]),
                 "クレジット": find["credit"] or "",
                 "撮影日時": (photo or {}).get("taken") or "",
                 "ID": find["id"] + (f"/{photo['sha1'][:12]}" if photo else ""),

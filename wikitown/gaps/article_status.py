@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from wikitown.core.errors import ServiceError, ServiceUnavailable, WikitownError
-from wikitown.core.geo import haversine_m
+from wikitown.core.geo import GridIndex, degrees_for, haversine_m
 from wikitown.gaps.merge import name_key
 from wikitown.net.mwapi import BATCH, SCREEN_BATCH, MediaWikiAPI, chunks, title_key
 
@@ -517,15 +517,13 @@ def _tiles(points: list[tuple[float, float]], pad_m: float, tile_km: float) -> l
     """Boxes of at most tile_km a side covering the points (empty tiles dropped)."""
     if not points:
         return []
-    dlat_pad = pad_m / 111_320
+    mid_lat = (min(p[0] for p in points) + max(p[0] for p in points)) / 2
+    dlat_pad, dlon_pad = degrees_for(pad_m, mid_lat)
     south = min(p[0] for p in points) - dlat_pad
     north = max(p[0] for p in points) + dlat_pad
-    mid = math.cos(math.radians((south + north) / 2))
-    dlon_pad = pad_m / (111_320 * max(0.2, mid))
     west = min(p[1] for p in points) - dlon_pad
     east = max(p[1] for p in points) + dlon_pad
-    step_lat = tile_km * 1000 / 111_320
-    step_lon = tile_km * 1000 / (111_320 * max(0.2, mid))
+    step_lat, step_lon = degrees_for(tile_km * 1000, mid_lat)
     ny = max(1, math.ceil((north - south) / step_lat))
     nx = max(1, math.ceil((east - west) / step_lon))
     hy, hx = (north - south) / ny, (east - west) / nx
@@ -556,26 +554,22 @@ def geotagged_pages(api: MediaWikiAPI, points: list[tuple[float, float]], *, pad
 
 
 def _match_nearby(sites: list[dict], pages: list[dict], out: dict, near_m: float) -> None:
-    cell = near_m / 111_320
-    grid: dict[tuple[int, int], list[dict]] = {}
+    grid = GridIndex(near_m)
     for p in pages:
         if isinstance(p.get("lat"), (int, float)) and isinstance(p.get("lon"), (int, float)):
-            grid.setdefault((int(p["lat"] // cell), int(p["lon"] // cell)), []).append(p)
+            grid.add(p["lat"], p["lon"], p)
     for s in sites:
         key = name_key(s.get("name", ""))
         if not key:
             continue
-        cy, cx = int(s["lat"] // cell), int(s["lon"] // cell)
         best = None
-        for dy in (-2, -1, 0, 1, 2):
-            for dx in (-2, -1, 0, 1, 2):
-                for p in grid.get((cy + dy, cx + dx), ()):
-                    d = haversine_m(s["lat"], s["lon"], p["lat"], p["lon"])
-                    if d > near_m:
-                        continue
-                    score = fuzz.partial_ratio(key, name_key(p.get("title", "")))
-                    if score >= SIMILAR and (best is None or (score, -d) > (best[0], -best[1])):
-                        best = (score, d, p)
+        for p in grid.near(s["lat"], s["lon"]):
+            d = haversine_m(s["lat"], s["lon"], p["lat"], p["lon"])
+            if d > near_m:
+                continue
+            score = fuzz.partial_ratio(key, name_key(p.get("title", "")))
+            if score >= SIMILAR and (best is None or (score, -d) > (best[0], -best[1])):
+                best = (score, d, p)
         if best:
             st = out[s["id"]]
             st.status, st.title = "possible", best[2].get("title", "")

@@ -14,7 +14,6 @@ a few seconds, see bench/bench_merge.py).
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -23,7 +22,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from wikitown.core.geo import haversine_m
+from wikitown.core.geo import GridIndex, haversine_m
 from wikitown.core.normalize import hira_to_kata
 from wikitown.sources.base import SiteRecord
 
@@ -129,13 +128,6 @@ class MergedSite:
         return sorted({r.source for r in self.records})
 
 
-def _cell(lat: float, lon: float, size_m: float) -> tuple[int, int]:
-    # Degrees of longitude shrink with latitude; a cell stays roughly square.
-    dlat = size_m / 111_320.0
-    dlon = size_m / (111_320.0 * max(0.2, math.cos(math.radians(lat))))
-    return int(math.floor(lat / dlat)), int(math.floor(lon / dlon))
-
-
 def cluster(records: list[SiteRecord], *, exact_m: float = EXACT_M, fuzzy_m: float = FUZZY_M,
             fuzzy_score: float = FUZZY_SCORE, join: list | None = None,
             split: list | None = None) -> list[list[int]]:
@@ -192,31 +184,28 @@ def cluster(records: list[SiteRecord], *, exact_m: float = EXACT_M, fuzzy_m: flo
                         if d <= exact_m:
                             pairs.append((d, a, b))
         else:  # a very common name (八幡神社 across a prefecture): grid within the group
-            grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+            grid = GridIndex(exact_m)
             for i in pts:
-                grid[_cell(records[i].lat, records[i].lon, exact_m)].append(i)
-            for (cy, cx), cell in grid.items():
-                for dy in (-1, 0, 1):
-                    for dx in (-1, 0, 1):
-                        for b in grid.get((cy + dy, cx + dx), ()):
-                            for a in cell:
-                                if a < b and records[a].source != records[b].source:
-                                    d = haversine_m(records[a].lat, records[a].lon, records[b].lat,
-                                                    records[b].lon)
-                                    if d <= exact_m:
-                                        pairs.append((d, a, b))
+                grid.add(records[i].lat, records[i].lon, i)
+            for key, cell in grid.cells.items():
+                for b in grid.around(key):
+                    for a in cell:
+                        if a < b and records[a].source != records[b].source:
+                            d = haversine_m(records[a].lat, records[a].lon, records[b].lat, records[b].lon)
+                            if d <= exact_m:
+                                pairs.append((d, a, b))
     pairs.sort()
     for _d, a, b in pairs:
         try_join(a, b)
 
     # 3. Similar names very close together, for records still alone in their source's view.
-    grid2: dict[tuple[int, int], list[int]] = defaultdict(list)
+    grid2 = GridIndex(fuzzy_m)
     for i in range(n):
         if located[i] and names[i] and dsu.size(dsu.find(i)) == 1:
-            grid2[_cell(records[i].lat, records[i].lon, fuzzy_m)].append(i)
+            grid2.add(records[i].lat, records[i].lon, i)
     fuzzy_pairs: list[tuple[float, float, int, int]] = []
-    for (cy, cx), cell in grid2.items():
-        neighbours = [b for dy in (-1, 0, 1) for dx in (-1, 0, 1) for b in grid2.get((cy + dy, cx + dx), ())]
+    for key, cell in grid2.cells.items():
+        neighbours = list(grid2.around(key))
         for a in cell:
             ra = dsu.find(a)
             for b in neighbours:

@@ -101,7 +101,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    if best is None:
+    # A guess that yields control characters is binary read as text (UTF-16 from a stray BOM).
+    if best is None or re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", str(best)):
         raise InputError("the file is not text in a known encoding", key="sites.error.encoding")
     return str(best), best.encoding
 

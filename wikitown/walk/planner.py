@@ -737,7 +737,7 @@ def sort_usable(rows: list[tuple[dict, int | None]]) -> tuple[list[PlanSite], li
 def read_sites_csv(path) -> tuple[list[PlanSite], list[LeftOut]]:
     """Sites from a sites CSV (``wikitown.store.sites.CSV_COLUMNS``; at least site_id, name, lat, lon).
 
-    UTF-8 (with or without BOM) or Shift_JIS (cp932). Rows that cannot be walked to are
+    UTF-8 (with or without BOM), Shift_JIS (cp932) or EUC-JP, read as the importer reads lists. Rows that cannot be walked to are
     returned in the second list with their CSV line number."""
     import csv
     import io
@@ -745,15 +745,13 @@ def read_sites_csv(path) -> tuple[list[PlanSite], list[LeftOut]]:
 
     if Path(path).stat().st_size > MAX_CSV_BYTES:  # checked before reading it into memory
         raise InputError(f"{path}: the file is larger than 50 MB", key="plan.error.csv_too_big", path=str(path))
-    raw = Path(path).read_bytes()
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError(f"{path}: not UTF-8 or Shift_JIS text", key="plan.error.csv_encoding", path=str(path))
+    from wikitown.sources.opendata import decode_bytes  # the one reader of Japanese CSV encodings
+
+    try:
+        text, _encoding = decode_bytes(Path(path).read_bytes())
+    except InputError:
+        raise InputError(f"{path}: not UTF-8, Shift_JIS or EUC-JP text", key="plan.error.csv_encoding",
+                         path=str(path)) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = [c.strip() for c in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_CSV if c not in columns]
