@@ -32,6 +32,12 @@ class Unsupported(ValueError):
     pass
 
 
+def _num(x: float) -> str:
+    """A number as an xsd:double literal (exponent form): a long decimal such as 0.0003235108466438541
+    exceeds xsd:decimal's precision in oxigraph and silently fails every comparison."""
+    return f"{x:.15e}"
+
+
 def _point(text: str) -> tuple[float, float]:
     m = _POINT_RE.match(text or "")
     if not m:
@@ -57,16 +63,18 @@ def _rewrite_service(kind: str, body: str, n: int) -> str:
             radius_km = float(params.get("radius", "").strip('"'))
         except ValueError:
             raise Unsupported("wikibase:radius must be a number of kilometres") from None
-        k = math.cos(math.radians(clat))
-        r_deg = radius_km / KM_PER_DEGREE
-        out.append(f"FILTER((({lat} - {clat!r}) * ({lat} - {clat!r})) + "
-                   f"(({lon} - {clon!r}) * {k!r} * ({lon} - {clon!r}) * {k!r}) <= {r_deg * r_deg!r})")
+        k = _num(math.cos(math.radians(clat)))
+        r2 = _num((radius_km / KM_PER_DEGREE) ** 2)
+        clat, clon = _num(clat), _num(clon)
+        out.append(f"FILTER((({lat} - {clat}) * ({lat} - {clat})) + "
+                   f"(({lon} - {clon}) * {k} * ({lon} - {clon}) * {k}) <= {r2})")
     else:
         if set(params) != {"cornerSouthWest", "cornerNorthEast"}:
             raise Unsupported(f"wikibase:box needs cornerSouthWest and cornerNorthEast, not {sorted(params)}")
         south, west = _point(params["cornerSouthWest"])
         north, east = _point(params["cornerNorthEast"])
-        out.append(f"FILTER({lat} >= {south!r} && {lat} <= {north!r} && {lon} >= {west!r} && {lon} <= {east!r})")
+        out.append(f"FILTER({lat} >= {_num(south)} && {lat} <= {_num(north)} && {lon} >= {_num(west)} && "
+                   f"{lon} <= {_num(east)})")
     return "\n".join(out)
 
 

@@ -182,3 +182,30 @@ def test_failures_are_clear(standin):
     server.close()
     with pytest.raises(ServiceUnavailable):
         wikidata.fetch(YAIZU, client=client, endpoint=f"{server.url}/sparql")
+
+
+@pytest.mark.parametrize("radius_km", [0.5, 1, 2, 3, 4.5, 7, 10, 15, 60])
+def test_standin_circle_agrees_with_haversine(standin, radius_km):
+    """wikibase:around on the stand-in keeps what lies within the radius on the globe (any radius:
+    its FILTER numbers are doubles, never an over-long decimal that fails every comparison)."""
+    from wikitown.core.geo import haversine_m
+
+    server = sparql_standin(standin)
+    lat, lon = 34.8669, 138.3236
+    query = wikidata.PREFIXES + f"""SELECT ?item ?loc WHERE {{
+  SERVICE wikibase:around {{
+    ?item wdt:P625 ?loc .
+    bd:serviceParam wikibase:center "Point({lon} {lat})"^^geo:wktLiteral .
+    bd:serviceParam wikibase:radius "{radius_km}" .
+  }}
+}}"""
+    resp = HttpClient(retries=0).request("POST", f"{server.url}/sparql", data={"query": query},
+                                         service="Wikidata Query Service")
+    got = {b["item"]["value"] for b in resp.json()["results"]["bindings"]}
+    every = server.store.query(wikidata.PREFIXES + "SELECT ?item ?loc WHERE { ?item wdt:P625 ?loc }")
+    expected = set()
+    for row in every:
+        point = wikidata._point(row["loc"].value)
+        if haversine_m(lat, lon, *point) <= radius_km * 1000:
+            expected.add(row["item"].value)
+    assert got == expected
