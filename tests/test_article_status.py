@@ -395,3 +395,22 @@ def test_unchecked_sites_say_why(mediawiki):
     why = missing_filter_note(["unchecked", "unchecked"], [g.evidence for g in got], "ja")
     assert why.startswith("2 件はまだ記事の有無を確認できていません")
     assert missing_filter_note(["exists", "missing"], [{}, {}], "ja") == ""
+
+
+def test_owners_and_parents_read_from_the_source():
+    """What a common noun belongs to, from the source's own fields; a town or a person is never
+    taken for the temple whose article covers a hall."""
+    from wikitown.gaps.article_status import name_forms, owner_names, parent_titles, secondary_candidates
+
+    assert owner_names({"owner": "焼津市", "address": "焼津市本町2丁目 海蔵寺",
+                        "data": {"所有者": "宗教法人 常楽寺"}}) == ["常楽寺", "海蔵寺"]
+    assert owner_names({"source_values": [{"所有者等": "宗教法人常楽寺、個人"}]}) == ["常楽寺"]
+    assert owner_names({"address": "静岡県焼津市浜当目三丁目"}) == []
+    titles = [(c.title, c.by) for c in secondary_candidates(
+        {"name": "本堂", "municipality": "焼津市", "owner": "山田太郎"}, True)]
+    assert titles == [("本堂 (焼津市)", "qualified_title"), ("山田太郎本堂", "owner_title")]  # no 山田太郎 article
+    assert parent_titles("旧安田楠雄邸（庭園）") == [("旧安田楠雄邸", "庭園")]
+    assert parent_titles("花沢城跡") == [("花沢城", "跡")] and parent_titles("本堂") == []
+    # the source's text first, then its NFKC form; a matching key is not a title
+    assert name_forms({"name": "田中家住宅（主屋）", "name_key": "田中家住宅主屋"}) == ["田中家住宅（主屋）", "田中家住宅(主屋)"]
+    assert name_forms({"name": "", "name_key": "常楽寺"}) == ["常楽寺"]

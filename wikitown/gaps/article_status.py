@@ -126,13 +126,12 @@ def _langlinks(page: dict | None) -> dict:
 # the titles asked for a site
 
 def name_forms(site: dict) -> list[str]:
-    """The site's name as the source wrote it (``name``) and its NFKC form (``name_key`` when the
-    site carries it, else computed), usable as titles, the source's own first."""
-    original = site.get("name") or ""
+    """The site's name as the source wrote it (``name``, e.g. with full-width brackets) and its NFKC
+    form, usable as titles, the source's own first. A site without its original text gives what it
+    has (``name``, else ``name_key``); a ``name_key`` that is a matching key (no brackets, lower case)
+    is never asked as a title: it names another page as often as the same one."""
+    original = site.get("name") or site.get("name_key") or ""
     forms = [usable_title(original), usable_title(unicodedata.normalize("NFKC", original))]
-    key = site.get("name_key")
-    if isinstance(key, str) and key and unicodedata.normalize("NFKC", key) == key:
-        forms.append(usable_title(key))
     return [f for f in dict.fromkeys(forms) if f]
 
 
@@ -164,8 +163,9 @@ def owner_names(site: dict) -> list[str]:
                 continue
             if not any_name and not token.endswith(_BUILDING_END):
                 continue
-            if not any_name and re.search(r"(都|道|府|県|市|区|町|村|郡|丁目|番地)", token):
-                continue
+            if re.search(r"(都|道|府|県|市|区|町|村|郡)$", token) or \
+                    (not any_name and re.search(r"(都|道|府|県|市|区|町|村|郡|丁目|番地)", token)):
+                continue  # a town or an address is no owner a hall is named after
             if usable_title(token) and token not in names:
                 names.append(token)
     return names[:3]
@@ -223,9 +223,10 @@ def secondary_candidates(site: dict, generic: bool) -> list[Candidate]:
                     out.append(Candidate(t, "owner_title", f"owner {owner} + name"))
     for parent, tail in parent_titles(site.get("name") or ""):
         out.append(Candidate(parent, "parent_title", f"name without {tail}", finds="possible"))
-    if generic:
+    if generic:  # the temple's or shrine's own article may cover its hall (not a town's or a person's)
         for owner in owners:
-            out.append(Candidate(owner, "owner_article", f"the owner {owner}", finds="possible"))
+            if owner.endswith(_BUILDING_END):
+                out.append(Candidate(owner, "owner_article", f"the owner {owner}", finds="possible"))
     seen = set()
     return [c for c in out if not (c.title in seen or seen.add(c.title))]
 
