@@ -414,3 +414,49 @@ def test_owners_and_parents_read_from_the_source():
     # the source's text first, then its NFKC form; a matching key is not a title
     assert name_forms({"name": "田中家住宅（主屋）", "name_key": "田中家住宅主屋"}) == ["田中家住宅（主屋）", "田中家住宅(主屋)"]
     assert name_forms({"name": "", "name_key": "常楽寺"}) == ["常楽寺"]
+
+
+def test_wikidata_item_of_the_page_is_read_in_the_same_request(standin):
+    """The page's Wikidata item (page property wikibase_item) comes with the page details: the
+    same item confirms the article, another item means another subject of the same name."""
+    server = standin()
+
+    def handle(req):
+        p = req.params
+        if p.get("action") == "parse":
+            asked = re.findall(r"\[\[:([^\]]+)\]\]", p["text"])
+            return {"parse": {"links": [{"ns": 0, "title": a, "exists": a == "薬師寺"} for a in asked]}}
+        if p.get("list") == "prefixsearch":
+            return {"query": {"prefixsearch": []}}
+        assert "wikibase_item" in p["ppprop"].split("|")
+        return {"query": {"pages": [
+            {"pageid": 7, "ns": 0, "title": t, "pageprops": {"wikibase_item": "Q333"}} if t == "薬師寺" else
+            {"ns": 0, "title": t, "missing": True} for t in p["titles"].split("|")]}}
+
+    server.route("*", "/w/api.php", handle)
+    api = MediaWikiAPI(f"{server.url}/w/api.php", HttpClient(retries=0))
+    got = check_sites([_site(1, "薬師寺", wikidata_id="Q333"), _site(2, "薬師寺", wikidata_id="Q999"),
+                       _site(3, "薬師寺")], api, geosearch=False)
+    assert got[0].status == "exists" and got[0].evidence["wikidata_item"] == "Q333"
+    assert got[1].status == "missing"
+    assert got[1].evidence["checked"][0]["result"] == "other_place" and got[1].evidence["checked"][0]["wikidata_item"] == "Q333"
+    assert got[2].status == "exists" and got[2].evidence["wikidata_item"] == "Q333"
+    details = [r for r in server.requests if "titles" in r.params]
+    assert len(details) == 1  # one request for the three sites' page details
+
+
+def test_status_notes_in_words():
+    from wikitown.gaps.article_status import status_note
+
+    missing = {"by": "none", "general_article": {"title": "本堂", "reason": "common_noun"},
+               "checked": [{"title": "本堂", "result": "general_article"}, {"title": "海蔵寺本堂", "result": "missing"}]}
+    assert status_note("missing", missing, "ja") == ("「本堂」は一般的な語の記事で、この文化財の記事ではありません（一般的な語）"
+                                                     " · 確認した題名: 本堂 (一般的な語の記事), 海蔵寺本堂 (なし)")
+    other = {"general_article": {"title": "薬師寺", "reason": "other_place"}, "checked": []}
+    assert status_note("missing", other, "en").startswith('"薬師寺" is the article on another place')
+    assert status_note("exists", {"by": "owner_title", "title": "海蔵寺本堂"}, "ja") == \
+        "「海蔵寺本堂」（所有者・所在の寺社名 + 名称）"
+    assert status_note("exists", {"by": "title", "title": "灯台跡", "redirected_from": "旧灯台"}, "en") == \
+        '"灯台跡" (the name as title) · redirected from "旧灯台"'
+    assert status_note("possible", {"by": "geosearch", "title": "法華寺 (焼津市)", "distance_m": 12}, "ja") == \
+        "「法華寺 (焼津市)」が該当するかもしれません（近くの位置情報付き記事、12 m）"

@@ -605,8 +605,11 @@ def status_note(status: str, evidence: dict | None, lang: str = "ja") -> str:
     parts = []
     general = ev.get("general_article")
     if isinstance(general, dict):
-        parts.append(t("gaps.note.general", lang, title=general.get("title", ""),
-                       reason=t(f"gaps.reason.{general.get('reason', '')}", lang)))
+        if general.get("reason") == "other_place":  # same name, another subject (its coordinates or item)
+            parts.append(t("gaps.note.other_place", lang, title=general.get("title", "")))
+        else:
+            parts.append(t("gaps.note.general", lang, title=general.get("title", ""),
+                           reason=t(f"gaps.reason.{general.get('reason', '')}", lang)))
     checked = [c for c in ev.get("checked") or [] if isinstance(c, dict)]
     if checked:
         parts.append(t("gaps.note.missing", lang, titles=", ".join(
