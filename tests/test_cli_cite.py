@@ -51,7 +51,9 @@ def test_lookup_uses_ndl_standin_and_offline_is_a_message(standin):
 def test_draft_command_builds_then_prints_the_stored_draft(tmp_path, standin):
     event = create_event(tmp_path / "ev", name="t", lat=34.86, lon=138.32, radius_km=3, municipality="焼津市",
                          code="TEST-1")
-    upsert_sites(event.store, [{"id": "s1", "name": "常楽寺", "lat": 34.86, "lon": 138.32}])
+    # the kind as a source gives it (a name alone picks no infobox: tests/test_sitemodel.py)
+    upsert_sites(event.store, [{"id": "s1", "name": "常楽寺", "lat": 34.86, "lon": 138.32, "kind": "temple",
+                                "kind_origin": "source"}])
     event.close()
     server = standin()
     dead = server.url + "/api.php"

@@ -145,13 +145,10 @@ def _uploads() -> list[tuple[str, bytes]]:
 
 
 def _site_names(ctx: Context) -> dict:
-    import sqlalchemy as sa
-
-    from wikitown.store.db import sites
+    from wikitown.store.sites import site_points
 
     with ctx.event.store.read() as conn:
-        return {r.id: (r.name, r.lat, r.lon) for r in conn.execute(sa.select(sites.c.id, sites.c.name, sites.c.lat,
-                                                                                 sites.c.lon))}
+        return site_points(conn)
 
 
 def capture(ctx: Context, person: dict) -> None:

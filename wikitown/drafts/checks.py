@@ -32,7 +32,7 @@ from mwparserfromhell.nodes import (Comment, ExternalLink, Heading, HTMLEntity, 
 
 from wikitown.drafts import isbn as isbn_mod
 from wikitown.drafts.citations import BOOK_TEMPLATES, WEB_TEMPLATES, plain
-from wikitown.drafts.builder import CHECK_READING, PLACEHOLDER
+from wikitown.drafts.builder import CHECK_KIND, CHECK_READING, PLACEHOLDER
 from wikitown.core.geo import haversine_m, valid_coord
 
 MAX_DISTANCE_M = 500.0
@@ -145,6 +145,8 @@ def check_wikitext(text: str, *, site_lat: float | None = None, site_lon: float 
                 found.append(doc.finding("placeholder", pos, body[len(PLACEHOLDER):].strip()))
             elif body.startswith(CHECK_READING):
                 found.append(doc.finding("reading_unconfirmed", pos, ""))
+            elif body.startswith(CHECK_KIND):
+                found.append(doc.finding("kind_unconfirmed", pos, ""))
         elif isinstance(node, ExternalLink):
             if not node.brackets and not in_template:
                 found.append(doc.finding("bare_url", pos, str(node.url)))

@@ -91,14 +91,10 @@ def _image_name(find: dict, photo: dict) -> str:
 
 
 def _sites_by_id(event) -> dict:
-    import sqlalchemy as sa
+    from wikitown.store.sites import load_sites
 
-    from wikitown.store.db import sites
-
-    with event.store.read() as conn:
-        return {r["id"]: dict(r) for r in conn.execute(
-            sa.select(sites.c.id, sites.c.name, sites.c.name_kana, sites.c.address, sites.c.lat,
-                      sites.c.lon)).mappings()}
+    return {s.id: {"id": s.id, "name": s.name, "name_kana": s.name_kana, "address": s.address, "lat": s.lat,
+                   "lon": s.lon} for s in load_sites(event.store)}
 
 
 def to_csv(rows: list[dict]) -> bytes:

@@ -577,79 +577,70 @@ def _match_nearby(sites: list[dict], pages: list[dict], out: dict, near_m: float
             st.evidence.update(by="geosearch", title=st.title, distance_m=round(best[1]), score=round(best[0]))
 
 
-def status_note(status: str, evidence: dict | None, lang: str = "ja") -> str:
-    """The evidence behind a site's article status, in the user's language: which title was found
-    or checked and why, or why the wiki could not be asked."""
-    from wikitown.core.i18n import t
+def _translator(lang):
+    """A language code, or a translator already bound to one (the app's ``ctx.t``)."""
+    from wikitown.core.i18n import translator
+
+    return lang if callable(lang) else translator(lang)
+
+
+def status_note(status: str, evidence: dict | None, lang="ja") -> str:
+    """The evidence behind a site's article status, in the user's language (a code or a bound
+    translator): which title was found or checked and why, or why the wiki could not be asked."""
+    t = _translator(lang)
 
     ev = evidence if isinstance(evidence, dict) else {}
     status = status or "unchecked"
 
     def how(by: str) -> str:
-        return t(f"gaps.by.{by}", lang, distance=ev.get("distance_m", "")) if by else ""
+        return t(f"gaps.by.{by}", distance=ev.get("distance_m", "")) if by else ""
 
     if status == "unchecked":
         if not ev:
-            return t("gaps.note.not_asked", lang)
-        reason = t(ev["reason_key"], lang, **(ev.get("reason_params") or {})) if ev.get("reason_key") else ""
+            return t("gaps.note.not_asked")
+        reason = t(ev["reason_key"], **(ev.get("reason_params") or {})) if ev.get("reason_key") else ""
         if not reason or reason == ev.get("reason_key"):
             reason = ev.get("reason", "")
-        return t("gaps.note.unchecked", lang, reason=reason)
+        return t("gaps.note.unchecked", reason=reason)
     if status == "ambiguous":
-        return t("gaps.note.ambiguous", lang, title=ev.get("title", ""))
+        return t("gaps.note.ambiguous", title=ev.get("title", ""))
     if status in ("exists", "possible"):
-        text = t(f"gaps.note.{status}", lang, title=ev.get("title", ""), how=how(ev.get("by", "")))
+        text = t(f"gaps.note.{status}", title=ev.get("title", ""), how=how(ev.get("by", "")))
         if ev.get("redirected_from"):
-            text += " · " + t("gaps.note.redirect", lang, asked=ev["redirected_from"])
+            text += " · " + t("gaps.note.redirect", asked=ev["redirected_from"])
         return text
     parts = []
     general = ev.get("general_article")
     if isinstance(general, dict):
         if general.get("reason") == "other_place":  # same name, another subject (its coordinates or item)
-            parts.append(t("gaps.note.other_place", lang, title=general.get("title", "")))
+            parts.append(t("gaps.note.other_place", title=general.get("title", "")))
         else:
-            parts.append(t("gaps.note.general", lang, title=general.get("title", ""),
-                           reason=t(f"gaps.reason.{general.get('reason', '')}", lang)))
+            parts.append(t("gaps.note.general", title=general.get("title", ""),
+                           reason=t(f"gaps.reason.{general.get('reason', '')}")))
     checked = [c for c in ev.get("checked") or [] if isinstance(c, dict)]
     if checked:
-        parts.append(t("gaps.note.missing", lang, titles=", ".join(
-            f"{c.get('title', '')} ({t('gaps.result.' + str(c.get('result', '')), lang)})" for c in checked)))
+        parts.append(t("gaps.note.missing", titles=", ".join(
+            f"{c.get('title', '')} ({t('gaps.result.' + str(c.get('result', '')))})" for c in checked)))
     elif not general:
-        parts.append(t("gaps.note.missing_none", lang))
+        parts.append(t("gaps.note.missing_none"))
     return " · ".join(parts)
 
 
-def missing_filter_note(statuses: list[str], evidences: list, lang: str = "ja") -> str:
+def missing_filter_note(statuses: list[str], evidences: list, lang="ja") -> str:
     """Why the "no article" filter shows nothing or not everything: sites not checked yet, and why."""
-    from wikitown.core.i18n import t
+    t = _translator(lang)
 
     unchecked = [ev for st, ev in zip(statuses, evidences) if (st or "unchecked") == "unchecked"]
     if unchecked:
         reasons = list(dict.fromkeys(status_note("unchecked", ev, lang) for ev in unchecked))
-        return t("gaps.filter.missing_unchecked", lang, count=len(unchecked), reason=" / ".join(reasons[:2]))
+        return t("gaps.filter.missing_unchecked", count=len(unchecked), reason=" / ".join(reasons[:2]))
     if not any(st in ("missing", "possible") for st in statuses):
-        return t("gaps.filter.missing_none", lang)
+        return t("gaps.filter.missing_none")
     return ""
 
 
 def apply_statuses(store, statuses: list[ArticleStatus]) -> int:
     """Write the statuses into the event's sites (one transaction)."""
-    import sqlalchemy as sa
+    from wikitown.store.sites import set_article_statuses
 
-    from wikitown.store.db import now, sites
-
-    stamp = now()
-    with store.write() as conn:
-        current = {r.id: r.data for r in conn.execute(
-            sa.select(sites.c.id, sites.c.data).where(sites.c.id.in_([s.site_id for s in statuses])))}
-        for st in statuses:
-            if st.site_id not in current:
-                continue
-            data = dict(current[st.site_id] or {})
-            data["article_evidence"] = {k: v for k, v in st.evidence.items() if k != "error"}
-            values = {"article_status": st.status, "article_title": st.title, "other_articles": st.other_articles,
-                      "has_photo": st.has_photo, "data": data, "updated_at": stamp}
-            if st.status != "unchecked":
-                values["article_checked_at"] = stamp
-            conn.execute(sites.update().where(sites.c.id == st.site_id).values(**values))
-    return len(statuses)
+    return set_article_statuses(store, statuses)
