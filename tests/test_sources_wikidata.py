@@ -123,7 +123,9 @@ def test_municipality_item_found_first(standin, how):
     area = Area(34.85, 138.30, 10.0, **how)
     result = wikidata.fetch(area, client=HttpClient(retries=0), endpoint=f"{server.url}/sparql")
     assert {r.source_id for r in result.records} == {"Q900001", "Q900002", "Q900003"}
-    assert result.notes["municipality_item"].startswith("Q900100 (")
+    assert result.notes["municipality_item"] == "Q900100"
+    assert result.notes["municipality_how"] == (f"P429 {how['municipality_code']}" if "municipality_code" in how
+                                                else "name 焼津市")
     assert len(server.queries) == 2 and "wdt:P429" in server.queries[0]
     assert server.queries[1] == wikidata.build_query(lat=34.85, lon=138.30, radius_km=10.0, admin_qid="Q900100",
                                                      label_langs=("ja", "en"))

@@ -266,15 +266,13 @@ def parse_results(data: dict, *, target_lang: str = "ja", area=None) -> SourceRe
 def fetch(area, *, client, endpoint: str, target_lang: str = "ja") -> SourceResult:
     """Query the endpoint for the area's heritage items (POST, as WDQS prefers for long queries).
     Without ``area.wikidata_id``, the municipality's item is looked up first (one small query)
-    from ``area.municipality_code`` or ``area.municipality``; what was found is in
-    ``result.notes``."""
+    from ``area.municipality_code`` or ``area.municipality``; what was found, and how (or why
+    not), is in ``result.notes`` (``municipality_item``, ``municipality_how``)."""
     admin_qid = getattr(area, "wikidata_id", "") or ""
-    notes = {}
-    if admin_qid:
-        notes["municipality_item"] = f"{admin_qid} (event)"
-    else:
+    how = "the event's area.wikidata_id"
+    if not admin_qid:
         admin_qid, how = find_municipality(area, client=client, endpoint=endpoint, lang="ja")
-        notes["municipality_item"] = f"{admin_qid} ({how})" if admin_qid else f"none: {how}"
+    notes = {"municipality_item": admin_qid, "municipality_how": how}
     query = build_query(lat=area.lat, lon=area.lon, radius_km=area.radius_km, admin_qid=admin_qid,
                         label_langs=tuple(dict.fromkeys((target_lang, "ja", "en"))))
     result = parse_results(_post(client, endpoint, query), target_lang=target_lang, area=area)
