@@ -115,6 +115,10 @@ def _show_report(ctx: Context, report) -> None:
             st.success(ctx.t("sites.cli.source_done" if res.encoding else "sites.cli.service_done",
                              source=md_escape(res.source), count=len(res.records), issues=len(res.issues),
                              encoding=res.encoding))
+        if "municipality_item" in res.notes:  # how Wikidata's query found the town, or that it could not
+            item = res.notes["municipality_item"]
+            st.caption(md_escape(ctx.t("gaps.cli.municipality_item" if item else "gaps.cli.no_municipality_item",
+                                       item=item, how=res.notes.get("municipality_how", ""))))
     if issues:
         with st.expander(ctx.t("sites.ui.issues", count=len(issues))):
             st.dataframe(pd.DataFrame(issues), hide_index=True, width="stretch")
