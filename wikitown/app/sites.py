@@ -10,7 +10,7 @@ import streamlit as st
 
 from wikitown.app.common import Context, md_escape
 from wikitown.core.errors import WikitownError
-from wikitown.gaps.article_status import missing_filter_note, status_note
+from wikitown.gaps.article_status import missing_filter_note, status_notes
 from wikitown.store.sites import sites_frame
 
 TABLE_COLUMNS = ["name", "name_kana", "designation", "category", "address", "municipality", "article_status",
@@ -36,9 +36,9 @@ def localised_frame(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     view["has_photo"] = [ctx.t("status.photo.unknown") if v is None or v != v else
                          ctx.t("status.photo.yes" if v else "status.photo.no") for v in view["has_photo"]]
     # why each status (the title found or checked, or why the wiki could not be asked)
-    view.insert(view.columns.get_loc("article_title") + 1, "article_note", [
-        status_note(s, (d or {}).get("article_evidence") if isinstance(d, dict) else None, ctx.t)
-        for s, d in zip(frame["article_status"], frame["data"])])
+    view.insert(view.columns.get_loc("article_title") + 1, "article_note", status_notes(
+        list(frame["article_status"]),
+        [(d or {}).get("article_evidence") if isinstance(d, dict) else None for d in frame["data"]], ctx.t))
     return view.rename(columns={c: ctx.t(_HEADER_KEYS.get(c, f"app.sites.col.{c}"))
                                 for c in [*TABLE_COLUMNS, "article_note"]})
 

@@ -587,8 +587,28 @@ def _translator(lang):
 def status_note(status: str, evidence: dict | None, lang="ja") -> str:
     """The evidence behind a site's article status, in the user's language (a code or a bound
     translator): which title was found or checked and why, or why the wiki could not be asked."""
-    t = _translator(lang)
+    return status_notes([status], [evidence], lang)[0]
 
+
+def status_notes(statuses: list, evidences: list, lang="ja") -> list[str]:
+    """:func:`status_note` for many sites (the app's table): the fixed phrases translated once."""
+    bound = _translator(lang)
+    fixed: dict[str, str] = {}
+
+    def t(key: str, **params) -> str:
+        if key not in fixed:
+            fixed[key] = bound(key)  # the template, its {placeholders} unfilled
+        if not params:
+            return fixed[key]
+        try:
+            return fixed[key].format(**params)
+        except (KeyError, IndexError, ValueError):
+            return bound(key, **params)
+
+    return [_note(st, ev, t) for st, ev in zip(statuses, evidences)]
+
+
+def _note(status: str, evidence: dict | None, t) -> str:
     ev = evidence if isinstance(evidence, dict) else {}
     status = status or "unchecked"
 
