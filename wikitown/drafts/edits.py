@@ -36,7 +36,8 @@ from wikitown.core.normalize import nfkc
 from wikitown.core.wikitext import escape
 from wikitown.drafts import citations
 from wikitown.drafts.citations import Source
-from wikitown.store.db import Store, draft_bases, now, sites, title_choices
+from wikitown.store.db import Store, draft_bases, now, title_choices
+from wikitown.store.sites import table_rows
 
 MODES = ("new", "edit")
 END_SECTIONS = {
@@ -97,7 +98,7 @@ def choose_title(store: Store, site_id: str, title: str, mode: str, *, by: str) 
     if review.draft_for_site(store, site_id):
         raise InputError("the site has a draft already", key="drafts.error.draft_exists", site=site_id)
     with store.write() as c:
-        if c.execute(sa.select(sites.c.id).where(sites.c.id == site_id)).first() is None:
+        if not table_rows(c, [site_id]):
             raise InputError(f"no site {site_id!r}", key="drafts.error.no_site", site=site_id)
         c.execute(title_choices.delete().where(title_choices.c.site_id == site_id))
         c.execute(title_choices.insert().values(site_id=site_id, title=title, mode=mode, chosen_by=by or "",
@@ -119,13 +120,13 @@ def target_for(store: Store, site_id: str) -> Target | None:
     if choice:
         return choice
     with store.read() as c:
-        row = c.execute(sa.select(sites.c.article_status, sites.c.article_title)
-                        .where(sites.c.id == site_id)).first()
-    if row is None:
+        rows = table_rows(c, [site_id])
+    if not rows:
         return Target("new", "")
-    if row.article_status == "exists" and row.article_title:
-        return Target("edit", row.article_title)
-    if row.article_status == "ambiguous":
+    row = rows[0]
+    if row["article_status"] == "exists" and row["article_title"]:
+        return Target("edit", row["article_title"])
+    if row["article_status"] == "ambiguous":
         return None
     return Target("new", "")
 
@@ -133,7 +134,8 @@ def target_for(store: Store, site_id: str) -> Target | None:
 def ambiguous_title(store: Store, site_id: str) -> str:
     """The disambiguation page's title for an ``ambiguous`` site (for the organizer's choice)."""
     with store.read() as c:
-        return c.execute(sa.select(sites.c.article_title).where(sites.c.id == site_id)).scalar() or ""
+        rows = table_rows(c, [site_id])
+    return (rows[0]["article_title"] or "") if rows else ""
 
 
 # ---------------------------------------------------------------------------------------------
