@@ -460,3 +460,13 @@ def test_status_notes_in_words():
         '"灯台跡" (the name as title) · redirected from "旧灯台"'
     assert status_note("possible", {"by": "geosearch", "title": "法華寺 (焼津市)", "distance_m": 12}, "ja") == \
         "「法華寺 (焼津市)」が該当するかもしれません（近くの位置情報付き記事、12 m）"
+
+
+def test_spaced_name_is_asked_without_spaces(mediawiki, other_title_pages):
+    """A list's 海蔵寺　本堂 (U+3000) is jawiki's 海蔵寺本堂."""
+    t = other_title_pages
+    api = MediaWikiAPI(mediawiki.api_url, HttpClient(retries=0))
+    (got,) = check_sites([_site(1, f"海蔵{t}寺　本堂")], api, geosearch=False)
+    assert got.status == "exists" and got.title == f"海蔵{t}寺本堂" and got.evidence["by"] == "title_nospace"
+    # MediaWiki reads U+3000 in a title as a space, so the name is asked once in that form, then without
+    assert [c["title"] for c in got.evidence["checked"]] == [f"海蔵{t}寺 本堂", f"海蔵{t}寺本堂"]

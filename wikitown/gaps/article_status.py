@@ -87,7 +87,8 @@ class ArticleStatus:
 class Candidate:
     """A title asked for a site, and why it was asked."""
     title: str
-    by: str  # wikidata_sitelink, title, title_normalized, qualified_title, owner_title, parent_title, owner_article
+    by: str  # wikidata_sitelink, title, title_normalized, title_nospace, qualified_title, owner_title,
+    #          parent_title, owner_article
     why: str  # for the organizer, e.g. "owner 海蔵寺 + name"
     finds: str = "exists"  # what the site's status is when it is the site's article: exists or possible
 
@@ -207,6 +208,11 @@ def secondary_candidates(site: dict, generic: bool) -> list[Candidate]:
     out = []
     forms = name_forms(site)
     name = forms[-1] if forms else ""
+    # 海蔵寺　本堂 in a list is 海蔵寺本堂 on jawiki: Japanese titles do not space words apart
+    if name and " " in name and re.search(r"[\u3040-\u30ff\u3400-\u9fff]", name):
+        t = usable_title(name.replace(" ", ""))
+        if t:
+            out.append(Candidate(t, "title_nospace", "name without spaces"))
     municipality = (site.get("municipality") or "").strip()
     if name and municipality:
         for form in forms:
@@ -376,7 +382,7 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
             if not _exists(page):
                 record(s, cand, "missing")
                 continue
-            own = cand.by in ("wikidata_sitelink", "title", "title_normalized")
+            own = cand.by in ("wikidata_sitelink", "title", "title_normalized", "title_nospace")
             mark = disambiguation_mark(page)
             if mark:
                 record(s, cand, "disambiguation", title=page.get("title"))
@@ -387,7 +393,7 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
                 accept(s, cand, page, "exists")
                 continue
             verdict, why = place_verdict(page, s)
-            generic = is_generic_name(s.get("name", "")) and cand.by in ("title", "title_normalized")
+            generic = is_generic_name(s.get("name", "")) and cand.by in ("title", "title_normalized", "title_nospace")
             if verdict == "elsewhere" or verdict == "no_place" or (generic and verdict != "same"):
                 reason = "other_place" if verdict == "elsewhere" else "common_noun" if generic else "no_place"
                 record(s, cand, "general_article" if verdict != "elsewhere" else "other_place",
