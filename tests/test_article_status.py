@@ -470,3 +470,31 @@ def test_spaced_name_is_asked_without_spaces(mediawiki, other_title_pages):
     assert got.status == "exists" and got.title == f"海蔵{t}寺本堂" and got.evidence["by"] == "title_nospace"
     # MediaWiki reads U+3000 in a title as a space, so the name is asked once in that form, then without
     assert [c["title"] for c in got.evidence["checked"]] == [f"海蔵{t}寺 本堂", f"海蔵{t}寺本堂"]
+
+
+def test_a_failed_request_leaves_only_its_sites_unchecked(standin):
+    """Page details 50 titles a request: the batch the wiki fails on leaves its sites unchecked with
+    the reason; the other batch's sites are answered."""
+    server = standin()
+
+    def handle(req):
+        p = req.params
+        if p.get("action") == "parse":
+            asked = re.findall(r"\[\[:([^\]]+)\]\]", p["text"])
+            return {"parse": {"links": [{"ns": 0, "title": a, "exists": a.startswith("寺")} for a in asked]}}
+        if p.get("list") == "prefixsearch":
+            return {"query": {"prefixsearch": []}}
+        titles = p["titles"].split("|")
+        if "寺60" in titles:
+            return {"error": {"code": "internal_api_error_DBQueryError", "info": "Database query error"}}
+        return {"query": {"pages": [{"pageid": i + 1, "ns": 0, "title": t} for i, t in enumerate(titles)]}}
+
+    server.route("*", "/w/api.php", handle)
+    failures: list = []
+    api = MediaWikiAPI(f"{server.url}/w/api.php", HttpClient(retries=0))
+    got = check_sites([_site(i, f"寺{i}") for i in range(80)] + [_site(99, "無い碑")], api, geosearch=False,
+                      failures=failures)
+    statuses = [g.status for g in got]
+    assert statuses[:50] == ["exists"] * 50 and statuses[50:80] == ["unchecked"] * 30 and statuses[80] == "missing"
+    assert "DBQueryError" in got[60].evidence["reason"] and got[60].evidence["checked"][0]["result"] == "request_failed"
+    assert len(failures) == 1
