@@ -453,6 +453,12 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
         elif "error" in note:
             st.status, st.title = "unchecked", ""
             st.evidence = _reason(note["error"])
+        elif "general" in note and note["general"][2] == "no_place":
+            # the wiki's page of that title belongs to no place, but the name is in no word list:
+            # perhaps a common noun, perhaps the site's article badly categorised -- a person decides
+            cand, page, reason = note["general"]
+            accept(s, cand, page, "possible")
+            st.evidence.update(by="no_place", general_article={"title": page.get("title"), "reason": reason})
         else:
             st.status, st.title = "missing", ""
             st.evidence = {"by": "none", "asked": [c["title"] for c in checked[s["id"]]]}
