@@ -500,3 +500,41 @@ def test_a_failed_request_leaves_only_its_sites_unchecked(standin):
     assert statuses[:50] == ["exists"] * 50 and statuses[50:80] == ["unchecked"] * 30 and statuses[80] == "missing"
     assert "DBQueryError" in got[60].evidence["reason"] and got[60].evidence["checked"][0]["result"] == "request_failed"
     assert len(failures) == 1
+
+
+def test_wikidata_sitelink_asked_for_a_lists_own_item(mediawiki, other_title_pages, standin):
+    """A municipal list that gives Wikidata ids: the item's jawiki sitelink (wbgetentities, in its
+    real shape) names the article the name did not find; asked 50 items a request, in the budget."""
+    t = other_title_pages
+    repo = standin()
+
+    def handle(req):
+        p = req.params
+        assert p["action"] == "wbgetentities" and p["props"] == "sitelinks" and p["sitefilter"] == "jawiki"
+        entities = {}
+        for qid in p["ids"].split("|"):
+            if qid == "Q900501":
+                entities[qid] = {"type": "item", "id": qid, "sitelinks": {
+                    "jawiki": {"site": "jawiki", "title": f"旧安田楠雄邸{t}", "badges": []}}}
+            elif qid == "Q900599":
+                entities[qid] = {"id": qid, "missing": ""}
+            else:
+                entities[qid] = {"type": "item", "id": qid, "sitelinks": {}}
+        return {"entities": entities, "success": 1}
+
+    repo.route("GET", "/w/api.php", handle)
+    client = HttpClient(retries=0)
+    api = MediaWikiAPI(mediawiki.api_url, client)
+    wd_api = MediaWikiAPI(f"{repo.url}/w/api.php", client, service="Wikidata API")
+    sites = [_site(1, f"安田邸{t}の門", wikidata_id="Q900501"),
+             _site(2, f"無い門{t}", wikidata_id="Q900502"),
+             _site(3, f"消えた門{t}", wikidata_id="Q900599"),
+             _site(4, f"花沢城跡{t}", wikidata_id="Q900002", sources="opendata:x.csv;wikidata")]  # SPARQL said
+    got = {s.site_id: s for s in check_sites(sites, api, geosearch=False, wikidata_api=wd_api)}
+    assert got["s1"].status == "exists" and got["s1"].title == f"旧安田楠雄邸{t}"
+    assert got["s1"].evidence["by"] == "wikidata_sitelink"
+    assert got["s2"].status == "missing" and got["s2"].evidence["wikidata_sitelink"] == "checked"
+    assert got["s3"].status == "missing"
+    assert "wikidata_sitelink" not in got["s4"].evidence
+    assert len(repo.requests) == 1 and repo.requests[0].params["ids"] == "Q900501|Q900502|Q900599"
+    assert client.requests_sent <= math.ceil(4 / 50) + 5

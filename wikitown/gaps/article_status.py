@@ -18,7 +18,8 @@ Requests are batched: existence of up to 1,000 candidate titles a request (``act
 their links, as the wiki shows red links), page details 50 titles a request
 (``MediaWikiAPI.batch``), the area's geotagged articles in a few bounding boxes. The wiki's prefix
 search takes one prefix a request, so it is asked only within the budget of ceil(N/50)+5 requests
-for N sites, for the sites still without an answer; the others say so in their evidence.
+for N sites, for the sites still without an answer, after Wikidata's sitelinks for the sites whose
+Wikidata id came from a list (50 items a request); the others say so in their evidence.
 """
 
 from __future__ import annotations
@@ -322,17 +323,19 @@ def _reason(exc: WikitownError) -> dict:
 def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geosearch: bool = True,
                 near_m: float = NEAR_M, progress: Callable[[int, int], None] | None = None,
                 geo_api: MediaWikiAPI | None = None, failures: list | None = None,
-                budget: int | None = None) -> list[ArticleStatus]:
+                budget: int | None = None, wikidata_api: MediaWikiAPI | None = None) -> list[ArticleStatus]:
     """The article status of each site (dicts with id, name, optionally name_key, municipality,
     owner/place/address, other_articles, image, wikidata_id, lat, lon, coord_status). ``geo_api``
     answers geosearch when another endpoint does. Each failed request is appended to ``failures``
     (the sites it concerned are ``unchecked``). ``budget``: requests at most (default ceil(N/50)+5);
-    only the prefix search is cut to it."""
+    only the last lookups are cut to it: Wikidata's sitelinks for the sites still missing that
+    have an item (``wikidata_api``, 50 items a request), then the prefix search."""
     failures = failures if failures is not None else []
     budget = budget if budget is not None else math.ceil(len(sites) / BATCH) + 5
     clients = {id(api.client): api.client}
-    if geo_api is not None:
-        clients[id(geo_api.client)] = geo_api.client
+    for other in (geo_api, wikidata_api):
+        if other is not None:
+            clients[id(other.client)] = other.client
     sent_before = {k: c.requests_sent for k, c in clients.items()}
 
     def sent() -> int:
@@ -491,7 +494,36 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
                 out[s["id"]].evidence["geosearch"] = "checked" if s in located else "no coordinates"
             _match_nearby(located, nearby, out, near_m)
 
-    # 5. The wiki's prefix search (X (文京区), X (寺院) ...), one prefix a request, within the budget.
+    # 5. Wikidata's sitelinks for sites with an item but no sitelink known (a list's own Q-ids),
+    #    50 items a request, then the titles found read on the wiki, within the budget.
+    with_item = [s for s in pending if out[s["id"]].status == "missing" and s.get("wikidata_id")
+                 and not (s.get("other_articles") or {}).get(lang)
+                 and "wikidata" not in str(s.get("sources") or "")]  # the SPARQL answer already said
+    if wikidata_api is not None and with_item and run.down is None:
+        asked_items = []
+        for part in chunks(with_item, BATCH):
+            if sent() + 2 > budget or len(failures) > FAILED_REQUESTS_LIMIT:
+                break
+            try:
+                links = wikidata_api.sitelinks([s["wikidata_id"] for s in part], f"{lang}wiki")
+            except WikitownError as exc:
+                failures.append(exc)
+                break
+            asked_items.extend(part)
+            titles = {s["id"]: usable_title(links.get(s["wikidata_id"], "")) for s in part}
+            run.details([t for t in titles.values() if t])
+            for s in part:
+                out[s["id"]].evidence["wikidata_sitelink"] = "checked"
+                if titles[s["id"]]:
+                    cand = Candidate(titles[s["id"]], "wikidata_sitelink", "Wikidata sitelink (asked)")
+                    judge(s, [cand])
+                    if s["id"] in settled:
+                        out[s["id"]].evidence["checked"] = checked[s["id"]]
+        for s in with_item:
+            if s not in asked_items:
+                out[s["id"]].evidence["wikidata_sitelink"] = "not asked: request budget"
+
+    # 6. The wiki's prefix search (X (文京区), X (寺院) ...), one prefix a request, within the budget.
     left = [s for s in pending if out[s["id"]].status == "missing" and name_forms(s)
             and not is_generic_name(s.get("name", ""))]
     left.sort(key=lambda s: s.get("lat") is not None)  # geosearch could not help the sites without coordinates

@@ -187,7 +187,8 @@ def run_gaps(event, *, progress: Progress | None = None, sources: tuple[str, ...
         api = MediaWikiAPI(event.service("wiki_api"), client, service="Wikipedia API")
         before = client.requests_sent
         wiki_failures: list = []
-        statuses = check_sites(sites, api, lang=cfg.wiki, failures=wiki_failures)
+        wikidata_api = MediaWikiAPI(event.service("wikidata_api"), client, service="Wikidata API")
+        statuses = check_sites(sites, api, lang=cfg.wiki, failures=wiki_failures, wikidata_api=wikidata_api)
         report.requests["wiki"] = client.requests_sent - before
         report.requests["wiki_failed"] = len(wiki_failures)
         apply_statuses(event.store, statuses)

@@ -114,6 +114,25 @@ class MediaWikiAPI:
                 found[t] = links.get(title_key(t))
         return found
 
+    def sitelinks(self, ids: Iterable[str], site: str) -> dict[str, str]:
+        """On a Wikibase repository (Wikidata): each item's sitelink to ``site`` (e.g. "jawiki"),
+        50 items a request (wbgetentities). Items without one are left out; a redirected item is
+        answered under the id asked."""
+        ids = list(dict.fromkeys(i for i in ids if i))
+        found: dict[str, str] = {}
+        for part in chunks(ids, self.batch):
+            data = self.call({"action": "wbgetentities", "ids": "|".join(part), "props": "sitelinks",
+                              "sitefilter": site})
+            back = {r.get("to"): r.get("from") for r in (data.get("redirects") or [])
+                    if isinstance(r, dict)} if isinstance(data.get("redirects"), list) else {}
+            for key, entity in (data.get("entities") or {}).items():
+                if not isinstance(entity, dict) or "missing" in entity:
+                    continue
+                link = (entity.get("sitelinks") or {}).get(site) or {}
+                if link.get("title"):
+                    found[back.get(key, key)] = link["title"]
+        return found
+
     def prefix_search(self, prefix: str, *, limit: int = 10, namespace: int = 0) -> list[str]:
         """Titles that begin with ``prefix`` (list=prefixsearch: the wiki's own title search)."""
         data = self.call({"action": "query", "list": "prefixsearch", "pssearch": prefix, "pslimit": limit,
