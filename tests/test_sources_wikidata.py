@@ -211,3 +211,36 @@ def test_standin_circle_agrees_with_haversine(standin, radius_km):
         if haversine_m(lat, lon, *point) <= radius_km * 1000:
             expected.add(row["item"].value)
     assert got == expected
+
+
+def test_wrong_code_falls_back_to_the_name(standin):
+    server = _with_municipalities(standin)
+    client = HttpClient(retries=0)
+    area = Area(34.85, 138.30, 10.0, municipality_code="999999", municipality="焼津市")
+    assert wikidata.find_municipality(area, client=client, endpoint=f"{server.url}/sparql") == ("Q900100", "name 焼津市")
+    assert len(server.queries) == 2
+
+
+def test_failed_lookup_still_asks_the_area(standin):
+    """The small query failing (a timeout, a refusal) does not stop the area's query."""
+    server = sparql_standin(standin)
+    calls = []
+
+
+    def flaky(req):
+        calls.append(req.form.get("query", ""))
+        if "wdt:P429" in req.form.get("query", ""):
+            return 500, {"Content-Type": "text/plain"}, "java.util.concurrent.TimeoutException"
+        import pyoxigraph as ox
+
+        from tests.sparql_standin import to_standard_sparql
+
+        body = server.store.query(to_standard_sparql(req.form["query"])).serialize(format=ox.QueryResultsFormat.JSON)
+        return 200, {"Content-Type": "application/sparql-results+json"}, body
+
+    server.route("POST", "/flaky", flaky)
+    area = Area(34.85, 138.30, 10.0, municipality="焼津市")
+    result = wikidata.fetch(area, client=HttpClient(retries=0), endpoint=f"{server.url}/flaky")
+    assert {r.source_id for r in result.records} == {"Q900001", "Q900002"}
+    assert result.notes["municipality_item"] == "" and result.notes["municipality_how"].startswith("the look-up failed")
+    assert len(calls) == 2

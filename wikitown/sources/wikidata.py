@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from wikitown.core.errors import ServiceError
+from wikitown.core.errors import ServiceError, WikitownError
 from wikitown.core.geo import haversine_m
 from wikitown.sources.base import SiteRecord, SourceResult
 from wikitown.sources.designations import WIKIDATA_DESIGNATIONS, designation_level, guess_kind, kind_from_wikidata
@@ -147,6 +147,14 @@ def find_municipality(area, *, client, endpoint: str, lang: str = "ja") -> tuple
     name = getattr(area, "municipality", "") or ""
     if not dantai_codes(code) and not name.strip():
         return "", "no municipality code or name"
+    if dantai_codes(code):
+        qid, how = _find_by(area, client, endpoint, code=code)
+        if qid or not name.strip():
+            return qid, how
+    return _find_by(area, client, endpoint, name=name, lang=lang)  # no code, or no item has it
+
+
+def _find_by(area, client, endpoint: str, *, code: str = "", name: str = "", lang: str = "ja") -> tuple[str, str]:
     try:
         query = build_municipality_query(code=code, name=name, lang=lang)
     except ValueError as exc:
@@ -157,7 +165,7 @@ def find_municipality(area, *, client, endpoint: str, lang: str = "ja") -> tuple
         qid = _qid(_value(b, "item"))
         if qid:
             found[qid] = found.get(qid) or _point(_value(b, "coord"))
-    how = f"P429 {code}" if dantai_codes(code) else f"name {name}"
+    how = f"P429 {code}" if code else f"name {name}"
     if len(found) == 1:
         return next(iter(found)), how
     if not found:
@@ -271,7 +279,10 @@ def fetch(area, *, client, endpoint: str, target_lang: str = "ja") -> SourceResu
     admin_qid = getattr(area, "wikidata_id", "") or ""
     how = "the event's area.wikidata_id"
     if not admin_qid:
-        admin_qid, how = find_municipality(area, client=client, endpoint=endpoint, lang="ja")
+        try:
+            admin_qid, how = find_municipality(area, client=client, endpoint=endpoint, lang="ja")
+        except WikitownError as exc:  # the area alone is still worth asking
+            admin_qid, how = "", f"the look-up failed: {exc.message('en')}"
     notes = {"municipality_item": admin_qid, "municipality_how": how}
     query = build_query(lat=area.lat, lon=area.lon, radius_km=area.radius_km, admin_qid=admin_qid,
                         label_langs=tuple(dict.fromkeys((target_lang, "ja", "en"))))
