@@ -81,6 +81,7 @@ class EventConfig:
     approvals_required: int = 1  # [review] approvals: how many different reviewers approve a draft
     contact: str = ""  # organizer contact, sent in the User-Agent
     attribution: str = ""  # shown in the app wherever bundled data is shown
+    public_url: str = ""  # where phones reach the app (QR codes, sheets, join links); "" = what serve printed
     demo: bool = False
 
 
@@ -222,6 +223,9 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
         _fail("review.approvals", f"must be a whole number, not {approvals}", path)
     photos = raw.get("photos", {}) or {}
     matching = raw.get("matching", {}) or {}
+    public_url = _text(raw, "public_url", "public_url", path).rstrip("/")
+    if public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", public_url):
+        _fail("public_url", f"must be an http(s) address like https://walk.example.org, not {public_url!r}", path)
     return EventConfig(
         name=name, wiki=wiki, area=area, code=code, start_date=start, end_date=end,
         description=_text(raw, "description", "description", path),
@@ -235,6 +239,7 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
         approvals_required=int(approvals),
         contact=_text(raw, "contact", "contact", path),
         attribution=_text(raw, "attribution", "attribution", path),
+        public_url=public_url,
         demo=bool(raw.get("demo", False)),
     )
 
@@ -269,6 +274,8 @@ def config_to_toml(cfg: EventConfig) -> dict:
         out["contact"] = cfg.contact
     if cfg.attribution:
         out["attribution"] = cfg.attribution
+    if cfg.public_url:
+        out["public_url"] = cfg.public_url
     if cfg.demo:
         out["demo"] = True
     out["licence"] = cfg.licence

@@ -48,6 +48,7 @@ CHECK_READING = "wikitown:check-reading"
 CHECK_KIND = "wikitown:check-kind"
 PHOTOS_MARK = "wikitown:photos"
 FORBIDDEN_TITLE_RE = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f]")
+_KANJI_RE = re.compile(r"[\u4e00-\u9fff々]")
 
 TEMPLE_SUFFIXES = ("寺", "院", "庵", "坊")
 SHRINE_SUFFIXES = ("神社", "大社", "宮", "社", "稲荷", "八幡")
@@ -142,12 +143,30 @@ def _kakasi():
     return pykakasi.kakasi()
 
 
+def kakasi_reading(text: str) -> str:
+    """pykakasi's hiragana for ``text`` (word by word from its dictionary, digits and kana kept)."""
+    parts = _kakasi().convert(text)
+    out = []
+    for i, part in enumerate(parts):
+        hira = part["hira"]
+        # A temple name pykakasi does not know is split 領玄|寺 and read てら: such names read じ
+        # (the names it knows, 清水寺 きよみずでら, come whole and are left alone).
+        after_kanji = i and _KANJI_RE.match(parts[i - 1]["orig"][-1:])
+        if after_kanji and part["orig"].startswith("寺") and hira.startswith("てら"):
+            hira = "じ" + hira[2:]
+        out.append(hira)
+    return "".join(out)
+
+
 @lru_cache(maxsize=4096)
-def guess_reading(name: str) -> str:
-    """A hiragana reading by pykakasi: often wrong for proper names, so always reviewed."""
-    parts = _kakasi().convert(_strip_brackets(nfkc(name)))
-    reading = "".join(p["hira"] for p in parts)
-    if name.endswith("寺") and reading.endswith("てら"):
+def guess_reading(name: str, reader=kakasi_reading) -> str:
+    """A hiragana reading guessed from the name's characters: often wrong for proper names, so a
+    draft always marks it for checking. ``reader`` turns text into hiragana: pykakasi, chosen by
+    measuring it against the readings real lists give (``bench/bench_readings.py``,
+    docs/dependencies.md)."""
+    text = _strip_brackets(nfkc(name))
+    reading = reader(text)
+    if text.endswith("寺") and reading.endswith("てら"):
         reading = reading[:-2] + "じ"  # temple names read 〜じ far more often than 〜でら
     return reading
 
