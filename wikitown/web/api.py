@@ -302,27 +302,23 @@ async def submit(request: Request):
 
 
 def _site_name(event, site_id: str) -> str:
-    from wikitown.store.db import sites
+    from wikitown.store.sites import site_name
 
     with event.store.read() as conn:
-        return conn.execute(sa.select(sites.c.name).where(sites.c.id == site_id)).scalar() or ""
+        return site_name(conn, site_id)
 
 
 def _site_rows(event) -> list[dict]:
     """The walk's sites (or every located site when nothing is selected), with their article and
     photo status and the team plan, for the phone's nearby list."""
-    from wikitown.store.db import finds, plan_assignments, sites
+    from wikitown.store.db import finds, plan_assignments
+    from wikitown.store.sites import walk_site_rows
 
     with event.store.read() as conn:
         photographed = {r.site_id for r in conn.execute(
             sa.select(finds.c.site_id).where(finds.c.site_id.is_not(None)).distinct())}
         plan = {r.site_id: (r.team, r.seq) for r in conn.execute(sa.select(plan_assignments))}
-        query = sa.select(sites.c.id, sites.c.name, sites.c.lat, sites.c.lon, sites.c.article_status,
-                          sites.c.has_photo, sites.c.selected).where(sites.c.lat.is_not(None))
-        any_selected = conn.execute(sa.select(sites.c.id).where(sites.c.selected.is_(True)).limit(1)).first()
-        if any_selected:
-            query = query.where(sites.c.selected.is_(True))
-        rows = conn.execute(query.order_by(sites.c.id).limit(SITES_LIMIT)).mappings().all()
+        rows = walk_site_rows(conn, SITES_LIMIT)
     out = []
     for r in rows:
         if not valid_coord(r["lat"], r["lon"]):
