@@ -360,26 +360,3 @@ def test_an_event_from_a_ward_list_and_phone_photos_survives_review_on_both_wiki
     assert _defaultsort(jawiki, "Draft:子規庵") == "しきあん"
     event.close()
 
-
-def test_a_list_imported_without_an_opendata_entry_is_cited_by_its_drafts(tmp_path):
-    """`sites import --event` (and the app's Sites page) add no [[opendata]] entry: the drafts'
-    facts still cite the file they came from (the attribution's URL and licence when it has them)."""
-    from wikitown.drafts.register import register_opendata, sources_for_site
-
-    event = create_event(tmp_path / "ev", name="谷根千", lat=35.725, lon=139.775, radius_km=20,
-                         municipality="台東区")
-    event.config.attribution = "東京都の文化財一覧 https://example.lg.jp/bunkazai.csv CC BY 4.0"
-    assert not import_files(event, [(_municipal_list(tmp_path), {})]).failures
-    assert event.config.opendata == []
-    first = register_opendata(event)
-    assert len(first) == 1 and register_opendata(event) == first  # idempotent
-    site = next(s for s in load_sites(event.store) if s.name == "根津神社")
-    (source, _pages), = sources_for_site(event.store, site.id)
-    assert (source.kind, source.title, source.url, source.data["licence"], source.publisher) == \
-        ("dataset", "bunkazai_tokyo_sjis.csv", "https://example.lg.jp/bunkazai.csv", "CC BY 4.0", "")
-    built, _ = drafts.open_draft(event, site.id, check_wiki=False)
-    text = review.current_wikitext(event.store, built.id)
-    lead = text.split("\n\n")[1] if text.startswith("{{") else text.split("\n\n")[0]
-    assert "<ref" in lead and "https://example.lg.jp/bunkazai.csv" in text
-    assert "台東区" not in text  # a list of several wards is not published by the event's ward
-    event.close()
