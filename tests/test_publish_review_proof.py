@@ -4,19 +4,21 @@ wikis, and what the wikis hold checked through their own API alone.
 The municipal list is tests/data/opendata/tokyo_wards_constructed (Shift_JIS, the municipality
 column empty, addresses in 台東区, 文京区 and 荒川区) plus one row of a fourth ward; the photos are
 real camera and phone files from tests/data/photos (an iPhone 7 HEIC, a Nikon JPEG written with
-Orientation 6, an unrotated JPEG from 焼津市's open data), each given the GPS position of the Tokyo
-site it is sent for with exiftool: the camera data, date, maker notes and pixels stay as the camera
-wrote them. Participants join and send finds through ``wikitown.finds.capture``, librarians review
-through ``wikitown.drafts``, and the organizer publishes through ``make_plan``/``run_apply``, the
-calls behind ``python -m wikitown publish DIR --plan/--apply``. The session wiki plays Commons
-(files), a fresh copy plays the Japanese Wikipedia (drafts and article edits).
+Orientation 6, an unrotated JPEG from 焼津市's open data). The sites stay where the list puts them
+(inside the event's area); each photo gets the GPS position of the site it is sent for with
+exiftool, the camera data, date, maker notes and pixels staying as the camera wrote them, except
+the one that must be held for distance, which keeps its own (Italian) position. Participants join
+and send finds through ``wikitown.finds.capture``, librarians review through ``wikitown.drafts``,
+and the organizer publishes photos through ``make_plan``/``run_apply`` (one photographer signed in
+under her own account), then the drafts through ``python -m wikitown publish DIR --plan/--apply``.
+The session wiki plays Commons (files), a fresh copy plays the Japanese Wikipedia (drafts and edits).
 """
 from __future__ import annotations
 
 import csv
 import io
-import shutil
 import re
+import shutil
 import subprocess
 import uuid
 
