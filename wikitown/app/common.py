@@ -109,14 +109,21 @@ def set_role(event: Event, role: str | None) -> None:
 
 
 def _client_id() -> str:
-    """The throttling bucket's client. Only a real address string counts: anything else (no
-    request context; AppTest's stand-in object, whose text differs on every run) is one shared
-    bucket, so wrong guesses can never escape the count by looking new each time."""
+    """The throttling bucket's client (see :func:`access.client_key`): the address the server
+    saw, or this session when there is none to trust."""
     try:
         ip = st.context.ip_address
-    except Exception:  # older Streamlit or no request context
-        return ""
-    return ip if isinstance(ip, str) else ""
+        forwarded = st.context.headers.get("X-Forwarded-For") if st.context.headers else None
+    except Exception:  # no request context
+        ip = forwarded = None
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        run_ctx = get_script_run_ctx()
+        session = run_ctx.session_id if run_ctx else ""
+    except Exception:
+        session = ""
+    return access.client_key(ip, forwarded, session)
 
 
 def join_form(event: Event, t) -> None:
