@@ -2,7 +2,7 @@
 
     python bench/bench_photo_info.py [--copies 2000] [--all-formats]
 
-Copies the sample photos from ../shared/data/photos (JPEGs by default; --all-formats adds
+Copies the sample photos from tests/data/photos (JPEGs by default; --all-formats adds
 PNG, HEIC and WebP) into a temporary folder, then times both tools as whole processes:
   python -m wikitown photo-info --json FILES...
   exiftool -n -j -GPSLatitude -GPSLongitude -DateTimeOriginal FILES...
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PHOTOS = ROOT.parent / "shared" / "data" / "photos"
+PHOTOS = ROOT / "tests" / "data" / "photos"
 
 
 def main() -> int:

@@ -18,9 +18,8 @@ FILE_TYPES = {"JPEG": "jpeg", "PNG": "png", "HEIC": "heic", "HEIF": "heif", "Ext
 
 
 def expected_names() -> list[str]:
-    """For parametrize: the sample names, or none (the tests then skip) without ../shared."""
-    path = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "EXPECTED.json"
-    return sorted(json.loads(path.read_text())) if path.exists() else []
+    """For parametrize: the sample names in tests/data/photos/EXPECTED.json (what exiftool reads)."""
+    return sorted(json.loads((PROJECT_ROOT / "tests" / "data" / "photos" / "EXPECTED.json").read_text()))
 
 
 def expected() -> dict:

@@ -168,7 +168,8 @@ def test_unknown_site(tmp_path):
 def test_event_open_data_is_registered_and_cited(tmp_path, monkeypatch):
     import shutil
 
-    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.gaps.collect import load_configured_opendata
+    from wikitown.store.events import open_event
     from wikitown.core.paths import PROJECT_ROOT
 
     monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))

@@ -2,7 +2,7 @@
 
 ``read_photo`` never raises; ``prepare_photo`` raises only ``PhotoRejected``. Inputs: random
 bytes, real JPEG/PNG/WebP/HEIC bytes (made with Pillow and pillow-heif, plus the small samples
-in ../shared/data/photos when present) with byte flips, truncations and spliced EXIF segments,
+in tests/data/photos) with byte flips, truncations and spliced EXIF segments,
 and hand-built EXIF blocks with hostile values (huge and 0/0 rationals, negatives, NaN strings,
 absurd dimensions). Derandomized so a CI failure reproduces; sized to run in seconds.
 """
@@ -65,10 +65,10 @@ def seeds() -> tuple[bytes, ...]:
     gps = dict(lat=34.8667, lon=138.3228)
     made = [jpeg(size=(32, 24), **gps), jpeg(size=(24, 32), orientation=6), encoded("PNG", size=(24, 16), **gps),
             encoded("WEBP", size=(24, 16), **gps), encoded("HEIF", size=(32, 32), **gps)]
-    shared = PROJECT_ROOT.parent / "shared" / "data" / "photos"
-    if shared.exists():  # small real files only: the fuzz run must stay short
-        made += [p.read_bytes() for p in sorted(shared.rglob("*")) if p.is_file() and p.suffix != ".json"
-                 and p.stat().st_size < 12_000]
+    real = PROJECT_ROOT / "tests" / "data" / "photos"
+    # small real files only: the fuzz run must stay short
+    made += [p.read_bytes() for p in sorted(real.rglob("*")) if p.is_file() and p.suffix != ".json"
+             and p.stat().st_size < 12_000]
     return tuple(made)
 
 

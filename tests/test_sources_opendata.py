@@ -1,4 +1,4 @@
-"""Municipal open data: every real file under ../shared/data/opendata, checked against what the
+"""Municipal open data: every real file under tests/data/opendata (copies of the shared real lists), checked against what the
 files hold (read here independently with csv/json/openpyxl), plus small files for each edge case."""
 from __future__ import annotations
 

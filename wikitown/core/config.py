@@ -200,7 +200,7 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
     services = raw.get("services", {}) or {}
     if not isinstance(services, dict) or not all(isinstance(v, str) for v in services.values()):
         _fail("services", "must be a table of service = URL", path)
-    from wikitown.net.services import SERVICE_NAMES
+    from wikitown.core.services import SERVICE_NAMES
 
     for key, url in services.items():
         if key not in SERVICE_NAMES:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wikitown.core.errors import WikitownError
+from wikitown.core.errors import InputError, WikitownError
 from wikitown.sources.base import SiteRecord, SourceResult
 
 # progress(step, done, total): step is a message key of the "sites" domain.
@@ -118,7 +118,6 @@ def run_gaps(event, *, progress: Progress | None = None, sources: tuple[str, ...
     from wikitown.net.mwapi import MediaWikiAPI
     from wikitown.store.sites import sites_frame
 
-    from wikitown.store.events import load_configured_opendata
 
     progress = progress or _noop
     cfg = event.config
@@ -227,3 +226,28 @@ def with_priority(frame, area=None, start=None):
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     frame["priority"] = [priority(r, area, start) for r in records]
     return frame.sort_values(["priority", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def load_configured_opendata(event) -> list:
+    """Import the files named under ``[[opendata]]`` when the event has no sites yet,
+    merged into one list of sites (a site in two files is one site with two sources).
+
+    This is how the bundled demo event gets its sites with no network.
+    Returns the per-file results (with their row issues). A file that cannot be read is
+    logged and skipped: the event still opens with the others."""
+    import logging
+
+    from wikitown.store.sites import count_sites
+
+    if count_sites(event.store) or not event.config.opendata:
+        return []
+    files = []
+    for src in event.config.opendata:
+        try:
+            files.append((event.path(src.file), src.map))
+        except InputError as exc:
+            logging.getLogger(__name__).warning("opendata file skipped: %s", exc)
+    report = import_files(event, files)
+    for failure in report.failures:
+        logging.getLogger(__name__).warning("opendata file %s skipped: %s", failure.label, failure.error)
+    return report.results

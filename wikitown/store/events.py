@@ -47,7 +47,7 @@ class Event:
         return target
 
     def service(self, name: str) -> str:
-        from wikitown.net.services import endpoint
+        from wikitown.core.services import endpoint
 
         return endpoint(name, self.config.services, self.config.wiki)
 
@@ -112,32 +112,6 @@ def list_events() -> list[Path]:
     if not root.is_dir():
         return []
     return sorted(p for p in root.iterdir() if (p / "event.toml").is_file())
-
-
-def load_configured_opendata(event: Event) -> list:
-    """Import the files named under ``[[opendata]]`` when the event has no sites yet,
-    merged into one list of sites (a site in two files is one site with two sources).
-
-    This is how the bundled demo event gets its sites with no network.
-    Returns the per-file results (with their row issues). A file that cannot be read is
-    logged and skipped: the event still opens with the others."""
-    import logging
-
-    from wikitown.gaps.collect import import_files
-    from wikitown.store.sites import count_sites
-
-    if count_sites(event.store) or not event.config.opendata:
-        return []
-    files = []
-    for src in event.config.opendata:
-        try:
-            files.append((event.path(src.file), src.map))
-        except InputError as exc:
-            logging.getLogger(__name__).warning("opendata file skipped: %s", exc)
-    report = import_files(event, files)
-    for failure in report.failures:
-        logging.getLogger(__name__).warning("opendata file %s skipped: %s", failure.label, failure.error)
-    return report.results
 
 
 def copy_event(src: Path, dest: Path) -> Path:

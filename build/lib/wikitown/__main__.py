@@ -1,0 +1,5 @@
+import sys
+
+from wikitown.cli import main
+
+sys.exit(main())

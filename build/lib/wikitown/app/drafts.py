@@ -1,0 +1,158 @@
+"""Drafts: list by state, editor with checks on save, hints, preview, review actions, history.
+
+Usable from any page whose role may write (librarian, organizer, and participants as writers)."""
+
+from __future__ import annotations
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from wikitown.app.common import Context, md_escape, plain_text, show_error
+from wikitown.drafts import builder as drafts
+from wikitown.drafts import review
+from wikitown.core.errors import WikitownError
+from wikitown.store.sites import sites_frame
+
+
+def _author(ctx: Context) -> str:
+    return st.session_state.get("draft_author") or ctx.t(f"app.role.{ctx.role}" if ctx.role else "app.role.none")
+
+
+def render(ctx: Context) -> None:
+    t = ctx.t
+    store = ctx.event.store
+    st.subheader(t("drafts.title"))
+    st.text_input(t("drafts.author"), key="draft_author")
+    frame = sites_frame(store)
+    names = dict(zip(frame["id"], frame["name"]))
+    state = st.selectbox(t("drafts.filter"), ["", *review.STATES],
+                         format_func=lambda s: t(f"drafts.state.{s}") if s else t("drafts.all"), key="draft_filter")
+    listed = review.list_drafts(store, state or None)
+    for d in listed:
+        st.text(f"{t('drafts.state.' + d.state)} | {d.title} | {names.get(d.site_id, d.site_id)}")
+    if frame.empty:
+        st.info(t("drafts.no_sites"))
+        return
+    site_id = st.selectbox(t("drafts.site"), list(names), format_func=names.get, key="draft_site")
+    draft = review.draft_for_site(store, site_id)
+    if draft is None:
+        check_wiki = st.checkbox(t("drafts.check_title"), value=True, key="draft_check_title")
+        if st.button(t("drafts.create"), key="draft_create"):
+            try:
+                draft, check = drafts.open_draft(ctx.event, site_id, author=_author(ctx), role=ctx.role or "",
+                                                 check_wiki=check_wiki)
+            except WikitownError as exc:
+                show_error(ctx, exc)
+                return
+            st.session_state["title_check"] = (check.status, check.title, check.reason) if check else None
+        else:
+            return
+    editor(ctx, draft)
+
+
+def editor(ctx: Context, draft: review.Draft) -> None:
+    t = ctx.t
+    store = ctx.event.store
+    check = st.session_state.pop("title_check", None)
+    if check:
+        st.info(t(f"drafts.title_status.{check[0]}", title=md_escape(check[1]), reason=md_escape(check[2])))
+    st.markdown(f"**{t('drafts.state_label')}:** {t('drafts.state.' + draft.state)}")
+    current = review.get_revision(store, draft.current_revision_id)
+    left, right = st.columns([3, 2])
+    with left:
+        key = f"draft_text_{draft.id}_{current.id}"
+        title = st.text_input(t("drafts.article_title"), value=draft.title, key=f"draft_title_{draft.id}_{current.id}")
+        text = st.text_area(t("drafts.wikitext"), value=current.wikitext, height=480, key=key)
+        summary = st.text_input(t("drafts.summary"), key=f"draft_summary_{draft.id}")
+        if st.button(t("drafts.save"), key=f"draft_save_{draft.id}", disabled=draft.state == "published"):
+            try:
+                rev_id, findings = drafts.save(ctx.event, draft.id, text, author=_author(ctx), role=ctx.role or "",
+                                               summary=summary, base_revision_id=current.id, title=title)
+            except WikitownError as exc:
+                show_error(ctx, exc)
+            else:
+                st.session_state["saved_findings"] = (rev_id, [f.message(ctx.lang) for f in findings])
+                st.rerun()
+        saved = st.session_state.pop("saved_findings", None)
+        if saved:
+            st.success(t("drafts.saved", id=saved[0]))
+        findings = drafts.check_draft(store, draft.id)
+        st.markdown(f"**{t('drafts.findings', count=len(findings))}**")
+        for f in findings:
+            st.warning(f.message(ctx.lang))
+    with right:
+        st.markdown(f"**{t('drafts.hints')}**")
+        st.caption(t("drafts.hints_help"))
+        hints = drafts.hints_for_site(store, draft.site_id)
+        if not hints:
+            st.caption(t("drafts.no_hints"))
+        for h in hints:
+            who = h.author or t(f"drafts.hint.{h.source}")
+            plain_text(f"{who} {h.when}: {h.text}")
+            if h.fields:
+                plain_text(", ".join(f"{k}: {v}" for k, v in h.fields.items()))
+    preview_block(ctx, draft, text)
+    actions(ctx, draft, current)
+    history(ctx, draft)
+
+
+def preview_block(ctx: Context, draft: review.Draft, text: str) -> None:
+    t = ctx.t
+    if not st.button(t("drafts.preview"), key=f"draft_preview_{draft.id}"):
+        return
+    result = drafts.preview(text, draft.title, drafts.wiki_api(ctx.event))
+    if not result.online:
+        st.info(t("drafts.preview_offline", reason=result.reason))
+        st.code(text, language=None)
+        return
+    if result.missing_templates:
+        st.warning(t("drafts.missing_templates", names=", ".join(result.missing_templates)))
+    if result.missing_categories:
+        st.caption(t("drafts.missing_categories", names=", ".join(result.missing_categories)))
+    # The wiki's own sanitised HTML, inside the component's iframe (scripts of ours never mix with it).
+    components.html(result.html, height=600, scrolling=True)
+
+
+def actions(ctx: Context, draft: review.Draft, current: review.Revision) -> None:
+    t = ctx.t
+    store = ctx.event.store
+    st.markdown(f"**{t('drafts.review_title')}**")
+    note = st.text_area(t("drafts.comment"), key=f"draft_comment_{draft.id}")
+    cols = st.columns(len(review.allowed_actions(draft.state, ctx.role or "")) + 1)
+    with cols[0]:
+        if st.button(t("drafts.add_comment"), key=f"draft_addcomment_{draft.id}"):
+            try:
+                review.comment(store, draft.id, current.id, note, author=_author(ctx), role=ctx.role or "")
+                st.rerun()
+            except WikitownError as exc:
+                show_error(ctx, exc)
+    for col, action in zip(cols[1:], review.allowed_actions(draft.state, ctx.role or "")):
+        with col:
+            if st.button(t(f"drafts.action.{action}"), key=f"draft_{action}_{draft.id}"):
+                try:
+                    review.transition(store, draft.id, action, author=_author(ctx), role=ctx.role or "",
+                                      comment=note)
+                    st.rerun()
+                except WikitownError as exc:
+                    show_error(ctx, exc)
+
+
+def history(ctx: Context, draft: review.Draft) -> None:
+    t = ctx.t
+    store = ctx.event.store
+    with st.expander(t("drafts.history")):
+        for entry in review.review_log(store, draft.id):
+            action = t(f"drafts.action.{entry['action']}")
+            plain_text(f"{entry['created_at']} r{entry['revision_id']} {entry['author']} {action}: "
+                       f"{entry['comment'] or ''}")
+        revs = review.revisions(store, draft.id)
+        labels = {r.id: f"r{r.id} {r.created_at} {r.author} {r.summary}" for r in revs}
+        for r in revs:
+            plain_text(labels[r.id])
+        if len(revs) >= 2:
+            ids = [r.id for r in revs]
+            a = st.selectbox(t("drafts.diff_from"), ids, index=len(ids) - 2, format_func=labels.get,
+                             key=f"diff_a_{draft.id}")
+            b = st.selectbox(t("drafts.diff_to"), ids, index=len(ids) - 1, format_func=labels.get,
+                             key=f"diff_b_{draft.id}")
+            st.code(review.diff(store, a, b) or t("drafts.no_diff"), language="diff")

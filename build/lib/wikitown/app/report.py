@@ -1,0 +1,36 @@
+"""The organizer's report tab, and a participant's own outcomes."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from wikitown.app.common import Context, plain_text
+from wikitown.report import build_report, to_csv, to_html, to_markdown, to_wikitext
+
+
+def render(ctx: Context) -> None:
+    st.subheader(ctx.t("report.app.title"))
+    confirm = st.button(ctx.t("report.app.confirm"), key="report_confirm")
+    with st.spinner():
+        report = build_report(ctx.event, confirm_with_wiki=confirm)
+    # The Markdown export is wikitown's own text with every user value escaped for Markdown tables.
+    st.markdown(to_markdown(report, ctx.lang))
+    cols = st.columns(4)
+    for col, (name, data, mime) in zip(cols, [
+            ("report.md", to_markdown(report, ctx.lang), "text/markdown"),
+            ("report.html", to_html(report, ctx.lang), "text/html"),
+            ("report.csv", "\ufeff" + to_csv(report), "text/csv"),
+            ("results.wiki", to_wikitext(report, ctx.lang), "text/plain")]):
+        col.download_button(ctx.t("report.app.download", name=name), data.encode("utf-8"), file_name=name,
+                            mime=mime, key=f"dl_{name}")
+
+
+def outcome_lines(ctx: Context, outcome) -> None:
+    """Under one of the participant's finds: the published files and the article it fed."""
+    for title in outcome.files:
+        plain_text(ctx.t("report.mine.photo_published", title=title))
+    if outcome.photos_waiting:
+        st.caption(ctx.t("report.mine.photo_waiting"))
+    if outcome.draft_title:
+        plain_text(ctx.t("report.mine.article", title=outcome.draft_title,
+                         state=ctx.t(f"drafts.state.{outcome.draft_state}")))

@@ -1,0 +1,98 @@
+"""Every error wikitown raises on purpose, in one place (like geopy.exc).
+
+Each carries a message key and parameters so the app and the command line can
+show it in the user's language (see wikitown.core.i18n). ``str(err)`` is English.
+"""
+
+from __future__ import annotations
+
+
+class WikitownError(Exception):
+    """Base class. ``key`` names a message in the catalogues; ``params`` fill it."""
+
+    key = "error.generic"
+
+    def __init__(self, message: str = "", *, key: str | None = None, **params):
+        self.params = params
+        if key:
+            self.key = key
+        super().__init__(message or self.key)
+
+    def message(self, lang: str = "en") -> str:
+        from wikitown.core.i18n import t
+
+        text = t(self.key, lang, **self.params)
+        # Fall back to the English text given at raise time if the key is unknown.
+        return text if text != self.key else str(self)
+
+
+class ConfigError(WikitownError):
+    """An event's config is invalid; ``field`` names the bad field."""
+
+    key = "error.config"
+
+    def __init__(self, field: str, problem: str, *, path: str = ""):
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{path + ': ' if path else ''}{field}: {problem}", field=field, problem=problem,
+                         path=path)
+
+
+class EventNotFound(WikitownError):
+    key = "error.event_not_found"
+
+    def __init__(self, path: str):
+        super().__init__(f"no event at {path} (event.toml missing)", path=path)
+
+
+class StoreError(WikitownError):
+    key = "error.store"
+
+
+class DiskFull(StoreError):
+    key = "error.disk_full"
+
+    def __init__(self, path: str = ""):
+        super().__init__(f"the disk is full while writing {path}", path=path)
+
+
+class ServiceUnavailable(WikitownError):
+    """An outside service could not be reached (offline, timeout, 5xx after retries)."""
+
+    key = "error.service_unavailable"
+
+    def __init__(self, service: str, url: str, reason: str):
+        self.service = service
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{service} could not be reached at {url}: {reason}", service=service, url=url,
+                         reason=reason)
+
+
+class ServiceError(WikitownError):
+    """A service answered, but with an error or an unexpected format."""
+
+    key = "error.service_error"
+
+    def __init__(self, service: str, reason: str):
+        self.service = service
+        self.reason = reason
+        super().__init__(f"{service} answered with an error: {reason}", service=service, reason=reason)
+
+
+class AccessDenied(WikitownError):
+    key = "error.access_denied"
+
+
+class TooManyAttempts(AccessDenied):
+    key = "error.too_many_attempts"
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        super().__init__(f"too many wrong attempts; try again in {seconds} s", seconds=seconds)
+
+
+class InputError(WikitownError):
+    """Bad user input for one item (a file, a row, a field): reported per item."""
+
+    key = "error.input"

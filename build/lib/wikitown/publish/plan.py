@@ -1,0 +1,472 @@
+"""The publish plan: every upload and every edit, in full, before anything is written.
+
+:func:`build_plan` reads the event's store and only *reads* the wikis: free
+file names, the same bytes already on the wiki (SHA-1), target pages that
+exist, the wiki's Draft namespace. It writes nothing to any wiki. The one
+local write is the publish JPEG for photos that have no ``publish_path`` yet
+(made with :func:`wikitown.finds.photos.prepare_photo`, as the finds feature makes it).
+
+The journal (``publish_journal``) makes the plan stable across runs: a photo
+already uploaded is shown as done under the name it got, a photo whose upload
+was started keeps its name, so running the plan and apply again never produces
+a second copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from wikitown.core.errors import InputError, WikitownError
+from wikitown.core.i18n import t
+from wikitown.net.mwapi import MediaWikiAPI
+from wikitown.publish import filepage
+from wikitown.publish.filenames import NameAllocator, build_name, clean_part, describe, normal_key, problems
+from wikitown.store.db import draft_revisions, drafts, finds, media, participants, publish_journal, sites
+
+FILE_NS = "File"
+DRAFT_NS_ID = 118
+MAX_NAME_ROUNDS = 20
+MAX_ORIGINAL_BYTES = 1_000_000_000
+
+
+@dataclass
+class Notice:
+    """A warning or note for a person, as a message key (shown in their language)."""
+
+    key: str
+    params: dict = field(default_factory=dict)
+
+    def message(self, lang: str) -> str:
+        return t(self.key, lang, **self.params)
+
+
+@dataclass
+class FileAction:
+    key: str  # journal action key: upload:<sha1 of the bytes>
+    kind: str  # upload | link (the same bytes are already on the wiki)
+    status: str  # todo | done | blocked
+    filename: str  # without the File: prefix
+    text: str = ""
+    summary: str = ""
+    sha1: str = ""
+    path: str = ""  # the bytes to upload, relative to the event folder
+    size: int = 0
+    media_sha1: str = ""
+    find_id: str = ""
+    site_id: str = ""
+    site_name: str = ""
+    existing: str = ""  # the file on the wiki holding the same bytes
+    retry: bool = False  # an earlier attempt exists: check the wiki before uploading
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"{FILE_NS}:{self.existing or self.filename or f'({self.media_sha1[:12]})'}"
+
+
+@dataclass
+class PageAction:
+    key: str  # edit:draft:<draft id>:<revision id>
+    kind: str  # edit
+    status: str  # todo | done | blocked
+    title: str
+    text: str = ""
+    summary: str = ""
+    base_revid: int | None = None  # None: the page must not exist (create only)
+    draft_id: int = 0
+    revision_id: int = 0
+    site_id: str = ""
+    site_name: str = ""
+    notices: list[Notice] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    event_name: str
+    files_api: str
+    pages_api: str
+    account: str
+    files: list[FileAction] = field(default_factory=list)
+    pages: list[PageAction] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    def actions(self):
+        return [*self.files, *self.pages]
+
+    def counts(self) -> dict[str, int]:
+        out = {"upload": 0, "link": 0, "edit": 0, "done": 0, "blocked": 0}
+        for a in self.actions():
+            out[a.status if a.status != "todo" else a.kind] += 1
+        return out
+
+
+@dataclass
+class PhotoRow:
+    media_sha1: str
+    find_id: str
+    path: str
+    publish_path: str
+    publish_sha1: str
+    taken: str
+    lat: float | None
+    lon: float | None
+    site_id: str
+    site_name: str
+    site_name_en: str
+    municipality: str
+    site_lat: float | None
+    site_lon: float | None
+    commons_category: str
+    note: str
+    licence: str
+    credit: str
+    wiki_user: str
+    lang: str
+
+
+def _photo_rows(store) -> tuple[list[PhotoRow], int]:
+    """Photos of finds matched to a site; and how many photos have no site yet."""
+    j = media.join(finds, media.c.find_id == finds.c.id).join(sites, finds.c.site_id == sites.c.id) \
+        .outerjoin(participants, finds.c.participant_id == participants.c.id)
+    q = sa.select(
+        media.c.sha1, media.c.find_id, media.c.path, media.c.publish_path, media.c.publish_sha1, media.c.taken,
+        media.c.lat, media.c.lon, sites.c.id.label("site_id"), sites.c.name, sites.c.name_en, sites.c.municipality,
+        sites.c.lat.label("site_lat"), sites.c.lon.label("site_lon"), sites.c.commons_category, finds.c.note,
+        sa.func.coalesce(finds.c.licence, participants.c.licence).label("licence"),
+        sa.func.coalesce(finds.c.credit, participants.c.display_name).label("credit"),
+        participants.c.wiki_user, participants.c.lang,
+    ).select_from(j).order_by(sites.c.name, media.c.taken, media.c.sha1)
+    with store.read() as conn:
+        rows = conn.execute(q).all()
+        unmatched = conn.execute(sa.select(sa.func.count()).select_from(
+            media.outerjoin(finds, media.c.find_id == finds.c.id)).where(finds.c.site_id.is_(None))).scalar_one()
+    out = [PhotoRow(r.sha1, r.find_id or "", r.path or "", r.publish_path or "", r.publish_sha1 or "",
+                    r.taken or "", r.lat, r.lon, r.site_id, r.name or "", r.name_en or "", r.municipality or "",
+                    r.site_lat, r.site_lon, r.commons_category or "", r.note or "", r.licence or "",
+                    r.credit or "", r.wiki_user or "", r.lang or "ja") for r in rows]
+    return out, unmatched
+
+
+def publish_bytes(event, row: PhotoRow) -> tuple[str, str, int]:
+    """(sha1, path relative to the event, size) of the JPEG to upload for ``row``.
+
+    Uses ``media.publish_path`` as the finds feature made it; a photo without one (stored
+    before that existed, or imported by other means) gets it made now, the same way
+    (:func:`wikitown.finds.photos.prepare_photo`), stored in the event's media folder and recorded
+    in the row so the next plan (and apply) use the very same bytes."""
+    if row.publish_path:
+        path = event.path(row.publish_path)
+        if path.is_file():
+            sha1 = row.publish_sha1 or hashlib.sha1(path.read_bytes()).hexdigest()
+            return sha1, row.publish_path, path.stat().st_size
+    from wikitown.store.media import put_bytes
+    from wikitown.finds.photos import prepare_photo
+
+    if not row.path:
+        raise InputError("the photo has no file", key="publish.notice.no_file", sha1=row.media_sha1)
+    try:
+        data = event.path(row.path).read_bytes()
+    except OSError:
+        raise InputError(f"the photo file is missing: {row.path}", key="publish.notice.no_file",
+                         sha1=row.media_sha1) from None
+    # The original was accepted once already; the size limit here only guards memory.
+    jpeg = prepare_photo(data, row.path.rsplit("/", 1)[-1], max_bytes=MAX_ORIGINAL_BYTES).publish
+    sha1, rel = put_bytes(event.dir, jpeg, "jpg", kind="publish")
+    with event.store.write() as conn:
+        conn.execute(media.update().where((media.c.sha1 == row.media_sha1) &
+                                          (sa.func.coalesce(media.c.publish_path, "") == ""))
+                     .values(publish_path=rel, publish_sha1=sha1))
+    return sha1, rel, len(jpeg)
+
+
+def journal_rows(store) -> dict[str, dict]:
+    with store.read() as conn:
+        return {r["action_key"]: dict(r) for r in conn.execute(sa.select(publish_journal)).mappings()}
+
+
+def files_by_sha1(api: MediaWikiAPI, sha1s: list[str]) -> dict[str, str]:
+    """{sha1: a file name holding those bytes} for the SHA-1s found on the wiki.
+
+    ``list=allimages&aisha1=`` takes one hash a request (the API offers no batch
+    for this), so this is one small request per photo."""
+    found: dict[str, str] = {}
+    for sha1 in dict.fromkeys(sha1s):
+        for part in api.query({"list": "allimages", "aisha1": sha1, "ailimit": 5, "aiprop": "sha1"}):
+            for img in part.get("allimages", []):
+                found.setdefault(sha1, img["name"].replace("_", " "))
+            break
+    return found
+
+
+def files_with_prefixes(api: MediaWikiAPI, descriptions: list[str]) -> set[str]:
+    """Normalised names of the wiki's files starting with any of ``descriptions``."""
+    names: set[str] = set()
+    for desc in dict.fromkeys(descriptions):
+        prefix = build_name(desc, 1, "x").rsplit(" ", 1)[0].replace(" ", "_")  # cleaned as names are
+        for part in api.query({"list": "allimages", "aiprefix": prefix, "ailimit": "max", "aiprop": ""}):
+            names.update(normal_key(img["name"].replace("_", " ")) for img in part.get("allimages", []))
+    return names
+
+
+def draft_target(title: str, location: str, has_draft_ns: bool, account: str) -> str:
+    title = clean_part(title)
+    if location == "draft" and has_draft_ns:
+        return f"Draft:{title}"
+    return f"User:{account}/{title}"
+
+
+def _has_draft_namespace(api: MediaWikiAPI) -> bool:
+    info = api.siteinfo()
+    for ns in (info.get("namespaces") or {}).values():
+        if ns.get("canonical") == "Draft" or ns.get("name") == "Draft" or ns.get("id") == DRAFT_NS_ID:
+            return True
+    return False
+
+
+def _file_summary(event_name: str, lang: str) -> str:
+    return clean_part(t("publish.summary.upload", lang, event=event_name))
+
+
+def _edit_summary(event_name: str, lang: str) -> str:
+    return clean_part(t("publish.summary.edit", lang, event=event_name))
+
+
+def build_plan(event, files_api: MediaWikiAPI, pages_api: MediaWikiAPI | None = None, *, account: str = "",
+               progress=None) -> Plan:
+    """The full plan for ``event`` (see the module doc). ``progress(done, total)``
+    is called while photos are prepared."""
+    pages_api = pages_api or files_api
+    cfg = event.config
+    plan = Plan(cfg.name, files_api.api_url, pages_api.api_url, account)
+    journal = journal_rows(event.store)
+    _plan_files(event, plan, files_api, journal, progress)
+    _plan_pages(event, plan, pages_api, journal)
+    return plan
+
+
+def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress) -> None:
+    cfg = event.config
+    rows, unmatched = _photo_rows(event.store)
+    if unmatched:
+        plan.notices.append(Notice("publish.notice.unmatched", {"count": unmatched}))
+    summary = _file_summary(cfg.name, cfg.wiki)
+    allocator = NameAllocator()
+    pending: list[FileAction] = []  # actions still to do
+    to_name: list[tuple[FileAction, str]] = []  # new actions and their description
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        if progress:
+            progress(i, len(rows))
+        try:
+            sha1, rel, size = publish_bytes(event, row)
+        except WikitownError as exc:
+            plan.files.append(FileAction(f"upload:media:{row.media_sha1}", "upload", "blocked", "",
+                                         media_sha1=row.media_sha1, find_id=row.find_id, site_id=row.site_id,
+                                         site_name=row.site_name,
+                                         notices=[Notice(exc.key, {**exc.params, "reason": str(exc)})]))
+            continue
+        key = f"upload:{sha1}"
+        if key in seen:
+            continue
+        seen.add(key)
+        info = filepage.FilePageInfo(
+            site_name=row.site_name, site_name_en=row.site_name_en, municipality=row.municipality or
+            cfg.area.municipality, event_name=cfg.name, note=row.note, note_lang=row.lang, taken=row.taken,
+            credit=row.credit, wiki_user=row.wiki_user, licence=row.licence or cfg.licence, lat=row.lat,
+            lon=row.lon, site_lat=row.site_lat, site_lon=row.site_lon,
+            categories=filepage.categories_for(row.commons_category, cfg.event_category, cfg.commons_categories))
+        action = FileAction(key, "upload", "todo", "", summary=summary, sha1=sha1, path=rel, size=size,
+                            media_sha1=row.media_sha1, find_id=row.find_id, site_id=row.site_id,
+                            site_name=row.site_name)
+        if not row.licence:
+            action.notices.append(Notice("publish.notice.default_licence", {"licence": cfg.licence}))
+        if row.wiki_user and not filepage.valid_username(row.wiki_user):
+            action.notices.append(Notice("publish.notice.bad_username", {"user": row.wiki_user}))
+        try:
+            action.text = filepage.text(info)
+        except WikitownError as exc:
+            action.status = "blocked"
+            action.notices.append(Notice(exc.key, exc.params))
+        done = journal.get(key)
+        if done and done["status"] == "done":
+            action.status, action.kind = "done", done["kind"]
+            action.filename = done["target"]
+            if done["kind"] == "link":
+                action.existing = done["target"]
+            allocator.reserve(done["target"])
+        elif done:
+            action.retry = (done.get("attempts") or 0) > 0
+            action.filename = done["target"]  # keep the name an earlier attempt may have used
+            allocator.reserve(done["target"])
+            pending.append(action)
+        else:
+            date = filepage.iso_date(row.taken) or (cfg.start_date.isoformat() if cfg.start_date else "")
+            to_name.append((action, describe(row.site_name, row.municipality or cfg.area.municipality, date)))
+            pending.append(action)
+        plan.files.append(action)
+    if progress:
+        progress(len(rows), len(rows))
+    # Names are numbered in shooting order after the names the wiki already has for the same
+    # description (one prefix query per site and day), so a clash never surfaces halfway through.
+    on_wiki_names = files_with_prefixes(api, [d for _, d in to_name]) if to_name else set()
+    for name in on_wiki_names:
+        allocator.reserve(name)
+    position: dict[str, int] = {}
+    for action, desc in to_name:
+        position[desc] = position.get(desc, 0) + 1
+        action.filename = allocator.allocate(desc, "jpg")
+        first_choice = build_name(desc, position[desc], "jpg")
+        if action.filename != first_choice and normal_key(first_choice) in on_wiki_names:
+            action.notices.append(Notice("publish.notice.name_taken", {"name": first_choice,
+                                                                        "new": action.filename}))
+    for action in pending:
+        for problem in (problems(action.filename) if action.status == "todo" else []):
+            action.status = "blocked"
+            action.notices.append(Notice(f"publish.notice.name_{problem}", {"name": action.filename}))
+    todo = [a for a in pending if a.status == "todo"]
+    if not todo:
+        return
+    # The same bytes already on the wiki: link to that file instead of uploading again.
+    on_wiki = files_by_sha1(api, [a.sha1 for a in todo])
+    for a in todo:
+        if a.sha1 in on_wiki:
+            a.existing = on_wiki[a.sha1]
+            if a.retry:  # our own earlier attempt reached the wiki: apply marks it done
+                a.notices.append(Notice("publish.notice.found_earlier", {"name": a.existing}))
+            else:
+                a.kind = "link"
+                a.notices.append(Notice("publish.notice.duplicate", {"name": a.existing}))
+    uploads = [a for a in todo if a.kind == "upload" and not a.existing]
+    # Names already taken on the wiki (by other bytes): pick the next free number.
+    for _round in range(MAX_NAME_ROUNDS):
+        pages = api.pages_by_titles([f"{FILE_NS}:{a.filename}" for a in uploads], prop="imageinfo",
+                                    iiprop="sha1")
+        clashes = []
+        for a in uploads:
+            page = pages.get(f"{FILE_NS}:{a.filename}", {})
+            if not page.get("missing") or page.get("redirected_from"):
+                clashes.append(a)
+        if not clashes:
+            return
+        for a in clashes:
+            taken = a.filename
+            allocator.reserve(taken)
+            stem = taken.rsplit(" ", 1)[0]  # the description without the number
+            a.filename = allocator.allocate(stem, "jpg")
+            a.notices.append(Notice("publish.notice.name_taken", {"name": taken, "new": a.filename}))
+        uploads = clashes
+    for a in uploads:
+        a.status = "blocked"
+        a.notices.append(Notice("publish.notice.no_free_name", {"name": a.filename}))
+
+
+def _approved_drafts(store) -> list:
+    q = (sa.select(drafts.c.id, drafts.c.site_id, drafts.c.title, draft_revisions.c.id.label("revision_id"),
+                   draft_revisions.c.wikitext, sites.c.name.label("site_name"), drafts.c.state,
+                   drafts.c.published_title)
+         .select_from(drafts.join(draft_revisions, drafts.c.current_revision_id == draft_revisions.c.id)
+                      .outerjoin(sites, drafts.c.site_id == sites.c.id))
+         .where(drafts.c.state.in_(("approved", "published"))).order_by(drafts.c.id))
+    with store.read() as conn:
+        return conn.execute(q).all()
+
+
+def _plan_pages(event, plan: Plan, api: MediaWikiAPI, journal: dict) -> None:
+    cfg = event.config
+    rows = _approved_drafts(event.store)
+    if not rows:
+        return
+    has_draft_ns = _has_draft_namespace(api)
+    if cfg.draft_location == "draft" and not has_draft_ns:
+        plan.notices.append(Notice("publish.notice.no_draft_namespace", {"account": plan.account}))
+    if (cfg.draft_location == "user" or not has_draft_ns) and not plan.account:
+        plan.notices.append(Notice("publish.notice.no_account", {}))
+    summary = _edit_summary(cfg.name, cfg.wiki)
+    # Pages wikitown itself wrote, with the revision it left: only those may be updated.
+    ours = {r["target"]: (r.get("result") or {}).get("revid") for r in journal.values()
+            if r["kind"] == "edit" and r["status"] == "done"}
+    actions = []
+    for r in rows:
+        title = draft_target(r.title, cfg.draft_location, has_draft_ns, plan.account or "?")
+        # MediaWiki strips trailing whitespace on save: plan the text as the wiki will hold it.
+        action = PageAction(f"edit:draft:{r.id}:{r.revision_id}", "edit", "todo", title, r.wikitext.rstrip(),
+                            summary,
+                            draft_id=r.id, revision_id=r.revision_id, site_id=r.site_id or "",
+                            site_name=r.site_name or "")
+        if title.startswith("User:") and not plan.account:
+            action.status = "blocked"  # no account, no user page to put it under
+            action.notices.append(Notice("publish.notice.no_account", {}))
+        stem = title.split(":", 1)[1]
+        if clean_part(r.title) != r.title.strip() or not clean_part(r.title):
+            action.notices.append(Notice("publish.notice.title_cleaned", {"title": r.title, "new": stem}))
+        if len(title.encode("utf-8")) > 255:
+            action.status = "blocked"
+            action.notices.append(Notice("publish.notice.name_too_long", {"name": title}))
+        entry = journal.get(action.key)
+        if r.state == "published":  # shown for the full picture; nothing to do
+            action.status = "done"
+            action.title = r.published_title or (entry or {}).get("target") or title
+        elif entry and entry["status"] == "done":
+            action.status = "done"
+            action.title = entry["target"]
+        elif entry:
+            action.title = entry["target"]
+        actions.append(action)
+    todo = [a for a in actions if a.status == "todo"]
+    pages = api.pages_by_titles([a.title for a in todo], prop="revisions", rvprop="ids|user")
+    for a in todo:
+        page = pages.get(a.title, {})
+        if page.get("missing") and not page.get("redirected_from"):
+            a.base_revid = None
+            continue
+        latest = page.get("lastrevid") or (page.get("revisions") or [{}])[0].get("revid")
+        mine = ours.get(a.title)
+        if mine and latest == mine:
+            a.base_revid = latest  # wikitown's own page, unchanged since: may be updated
+            a.notices.append(Notice("publish.notice.update_own", {"title": a.title}))
+        elif mine:
+            a.status = "blocked"
+            a.notices.append(Notice("publish.notice.changed_since", {"title": a.title}))
+        else:
+            a.status = "blocked"
+            a.notices.append(Notice("publish.notice.exists_not_ours", {"title": a.title}))
+    plan.pages.extend(actions)
+
+
+def render_plan(plan: Plan, lang: str) -> str:
+    """The plan as text: every file name, file page and summary; every page and its text."""
+    tr = lambda key, **p: t(key, lang, **p)  # noqa: E731
+    out = [tr("publish.plan.header", event=plan.event_name, files=plan.files_api, pages=plan.pages_api,
+              account=plan.account or "-")]
+    c = plan.counts()
+    out.append(tr("publish.plan.counts", **c))
+    for n in plan.notices:
+        out.append("! " + n.message(lang))
+    for a in plan.files:
+        out.append("")
+        out.append("=" * 72)
+        out.append(tr(f"publish.plan.file.{a.status if a.status != 'todo' else a.kind}",
+                      title=a.title, site=a.site_name, size=a.size, sha1=a.sha1))
+        for n in a.notices:
+            out.append("! " + n.message(lang))
+        if a.status == "todo" and a.kind == "upload":
+            out.append(tr("publish.plan.summary", summary=a.summary))
+            out.append("-" * 72)
+            out.append(a.text.rstrip("\n"))
+    for a in plan.pages:
+        out.append("")
+        out.append("=" * 72)
+        out.append(tr(f"publish.plan.page.{a.status if a.status != 'todo' else 'edit'}", title=a.title,
+                      site=a.site_name, base=a.base_revid or "-"))
+        for n in a.notices:
+            out.append("! " + n.message(lang))
+        if a.status == "todo":
+            out.append(tr("publish.plan.summary", summary=a.summary))
+            out.append("-" * 72)
+            out.append(a.text.rstrip("\n"))
+    return "\n".join(out) + "\n"
+
+

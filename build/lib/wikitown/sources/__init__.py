@@ -1,0 +1,1 @@
+"""Heritage sources, one module each, all behind :class:`wikitown.sources.base.Source`."""

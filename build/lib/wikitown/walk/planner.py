@@ -1,0 +1,861 @@
+"""Walk planning: split the chosen sites into K teams and order each team's route.
+
+How it works (and why):
+
+- **Distances.** There is no road network offline, so a walk between two sites is the
+  geodesic (WGS84) distance times a stated detour factor (``PlanSettings.detour``, 1.3 by
+  default: town streets are rarely straight). The optimiser works on a distance matrix from a
+  local ellipsoidal approximation (radii of curvature at each pair's mean latitude; within
+  0.1 % of the geodesic at town scale, and vectorised, so 300 sites take milliseconds); the legs
+  reported on sheets and in ``plan.csv`` are exact geodesics (geopy).
+- **Times.** Walking at ``speed_kmh`` (4 km/h: a group that stops at crossings) plus
+  ``minutes_per_site`` at each site. ``arrival_min`` counts from leaving the start.
+- **Routes.** Nearest neighbour from the start, then 2-opt and Or-opt (moving runs of 1-3
+  sites, reversed or not) until no move shortens the route; each final route then gets a few
+  rounds of iterated local search (a double-bridge kick, local search again, kept if shorter).
+  We use our own local search rather than networkx's TSP approximations because the routes
+  here have a fixed start and, unless the team returns, a free end (networkx solves closed
+  tours, and its Christofides needs a metric closed tour too), because incremental insertion
+  costs are needed for balancing anyway, and because this reaches the optimum on small
+  instances (tests/test_plan.py compares with exact solutions and prints the worst gap).
+- **Teams.** Two starting partitions (a sweep around the start point and k-means on the map),
+  each improved by moving sites between teams: first any move that lowers the longest team's
+  time, then any move that shortens the total without making the longest team longer. The
+  partition whose longest team is shortest wins. The result is deterministic.
+- **Hand edits.** :func:`move_site` and :func:`reorder` change a plan without re-optimising;
+  times are recomputed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from wikitown.core.errors import InputError
+from wikitown.core.geo import geodesic_m, valid_coord
+
+# WGS84
+_A = 6_378_137.0
+_F = 1 / 298.257223563
+_E2 = _F * (2 - _F)
+_EPS = 1e-7
+NEEDS = ("photo", "article")
+
+
+def polish_kicks(n: int) -> int:
+    """Iterated-local-search rounds for a final route of ``n`` sites: many for short routes (they
+    then reach the optimum, see tests/test_plan.py), few for long ones (a 0.3 % gain on 30 sites
+    costs as much as the whole split; see bench/bench_plan.py)."""
+    return max(3, min(20, 150 // max(n, 1)))
+
+
+@dataclass
+class PlanSettings:
+    """Everything a plan depends on; stored in the event's kv as ``plan.settings``."""
+
+    start_lat: float
+    start_lon: float
+    teams: int = 4
+    minutes: float | None = 180.0  # the time budget per team; None: no budget
+    return_to_start: bool = False
+    detour: float = 1.3  # walking distance / straight-line distance
+    speed_kmh: float = 4.0
+    minutes_per_site: float = 10.0
+
+    def validate(self) -> "PlanSettings":
+        if not valid_coord(self.start_lat, self.start_lon):
+            raise InputError(f"not a valid start point: {self.start_lat},{self.start_lon}",
+                             key="plan.error.start", value=f"{self.start_lat},{self.start_lon}")
+        checks = [("teams", self.teams, 1, 200), ("detour", self.detour, 1.0, 5.0),
+                  ("speed_kmh", self.speed_kmh, 0.5, 20.0), ("minutes_per_site", self.minutes_per_site, 0, 600)]
+        if self.minutes is not None:
+            checks.append(("minutes", self.minutes, 1, 24 * 60))
+        for name, value, low, high in checks:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or not (low <= value <= high):
+                raise InputError(f"{name} must be between {low} and {high}, not {value!r}",
+                                 key="plan.error.setting", name=name, low=low, high=high, value=value)
+        if int(self.teams) != self.teams:
+            raise InputError(f"teams must be a whole number, not {self.teams!r}", key="plan.error.setting",
+                             name="teams", low=1, high=200, value=self.teams)
+        self.teams = int(self.teams)
+        return self
+
+    @property
+    def metres_per_minute(self) -> float:
+        return self.speed_kmh * 1000 / 60
+
+    def walk_minutes(self, walking_m: float) -> float:
+        return walking_m / self.metres_per_minute
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PlanSettings":
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known}).validate()
+
+
+@dataclass
+class PlanSite:
+    """A site as the planner and the sheets need it."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    name_kana: str = ""
+    designation: str = ""
+    address: str = ""
+    needs: tuple[str, ...] = ()  # subset of NEEDS
+
+
+@dataclass
+class LeftOut:
+    """A site that is not in any route, and why (shown to the organizer, never dropped silently)."""
+
+    site_id: str
+    name: str
+    reason: str  # a message key suffix: no_coords, suspect_coords, duplicate_id, no_id
+    line: int | None = None  # the CSV line, when the site came from a file
+
+
+@dataclass
+class Stop:
+    site: PlanSite
+    seq: int  # 1-based order in the route
+    leg_m: float  # walking distance from the previous stop (or the start), detour included
+    arrival_min: float  # minutes after leaving the start
+
+
+@dataclass
+class TeamRoute:
+    team: int  # 1-based
+    stops: list[Stop]
+    walk_m: float  # all walking, detour included, the way back too when the team returns
+    return_m: float  # the way back to the start (0 when the team does not return)
+    total_min: float  # from leaving the start to the end (back at the start, or the last site)
+    over_min: float  # minutes over the budget (0 when it fits)
+
+    @property
+    def site_ids(self) -> list[str]:
+        return [s.site.id for s in self.stops]
+
+
+@dataclass
+class Plan:
+    settings: PlanSettings
+    routes: list[TeamRoute]
+    left_out: list[LeftOut] = field(default_factory=list)
+    notes: list[tuple[str, dict]] = field(default_factory=list)  # (message key, params)
+
+    @property
+    def warnings(self) -> list[tuple[int, float]]:
+        """(team, minutes over budget) for each route that does not fit."""
+        return [(r.team, r.over_min) for r in self.routes if r.over_min > 0]
+
+    def route(self, team: int) -> TeamRoute:
+        for r in self.routes:
+            if r.team == team:
+                return r
+        raise InputError(f"there is no team {team}", key="plan.error.no_team", team=team)
+
+    def team_of(self, site_id: str) -> int:
+        for r in self.routes:
+            if site_id in r.site_ids:
+                return r.team
+        raise InputError(f"site {site_id} is not in the plan", key="plan.error.no_site", site=site_id)
+
+    def rows(self) -> list[dict]:
+        """One row per planned site: the plan.csv / plan_assignments contract."""
+        return [{"site_id": s.site.id, "team": r.team, "order": s.seq, "leg_m": round(s.leg_m),
+                 "arrival_min": round(s.arrival_min, 1), "name": s.site.name}
+                for r in self.routes for s in r.stops]
+
+
+# ---------------------------------------------------------------------------------------------
+# distances
+
+
+def distance_matrix(lats, lons) -> np.ndarray:
+    """Straight-line distances in metres between all points (ellipsoidal local approximation:
+    the meridional and prime-vertical radii of curvature at each pair's mean latitude)."""
+    phi = np.radians(np.asarray(lats, dtype=float))
+    lam = np.radians(np.asarray(lons, dtype=float))
+    phim = (phi[:, None] + phi[None, :]) / 2
+    w = np.sqrt(1 - _E2 * np.sin(phim) ** 2)
+    n_radius = _A / w
+    m_radius = _A * (1 - _E2) / w ** 3
+    dlam = lam[:, None] - lam[None, :]
+    dlam = (dlam + np.pi) % (2 * np.pi) - np.pi
+    dy = m_radius * (phi[:, None] - phi[None, :])
+    dx = n_radius * np.cos(phim) * dlam
+    return np.hypot(dx, dy)
+
+
+def _local_xy(lats, lons, lat0: float, lon0: float) -> np.ndarray:
+    """Metres east/north of (lat0, lon0): for clustering and sketches, not for distances."""
+    phi0 = math.radians(lat0)
+    w = math.sqrt(1 - _E2 * math.sin(phi0) ** 2)
+    x = np.radians(np.asarray(lons, dtype=float) - lon0) * (_A / w) * math.cos(phi0)
+    y = np.radians(np.asarray(lats, dtype=float) - lat0) * (_A * (1 - _E2) / w ** 3)
+    return np.column_stack([x, y])
+
+
+# ---------------------------------------------------------------------------------------------
+# one route: nearest neighbour, 2-opt, Or-opt on a path with fixed ends
+
+
+def _local_matrix(dist: np.ndarray, nodes: list[int], closed: bool) -> np.ndarray:
+    """Matrix over [start, *nodes, END]; END is the start again (closed) or free (open)."""
+    idx = [0] + list(nodes)
+    m = len(idx)
+    local = np.zeros((m + 1, m + 1))
+    local[:m, :m] = dist[np.ix_(idx, idx)]
+    if closed:
+        local[m, :m] = local[0, :m]
+        local[:m, m] = local[:m, 0]
+    return local
+
+
+def _nearest_neighbour(local: np.ndarray) -> list[int]:
+    m = local.shape[0] - 1
+    left = set(range(1, m))
+    path, here = [0], 0
+    while left:
+        cand = np.fromiter(left, dtype=int)
+        here = int(cand[np.argmin(local[here, cand])])
+        path.append(here)
+        left.remove(here)
+    path.append(m)
+    return path
+
+
+def _two_opt(local: np.ndarray, path: list[int]) -> bool:
+    """Best-improvement 2-opt over the interior of ``path`` (ends fixed). True if it changed."""
+    t = np.asarray(path)
+    n = len(t) - 2  # interior positions 1..n
+    changed = False
+    improved = True
+    while improved:
+        improved = False
+        for i in range(1, n):
+            a, b = t[i - 1], t[i]
+            cs = t[i + 1:n + 1]
+            ds = t[i + 2:n + 2]
+            delta = local[a, cs] + local[b, ds] - local[a, b] - local[cs, ds]
+            j = int(np.argmin(delta))
+            if delta[j] < -_EPS:
+                j += i + 1
+                t[i:j + 1] = t[i:j + 1][::-1].copy()
+                improved = changed = True
+    path[:] = t.tolist()
+    return changed
+
+
+def _or_opt(local: np.ndarray, path: list[int]) -> bool:
+    """Move runs of 1-3 sites elsewhere in the path, either way round (best move first, all
+    candidate moves of one run length scored at once). True if it changed."""
+    changed = False
+    while True:
+        p = np.asarray(path)
+        n = len(p) - 2
+        best = None
+        us, vs = p[:-1], p[1:]  # edge k joins p[k] and p[k+1]
+        edge = local[us, vs]
+        for seg_len in (1, 2, 3):
+            if seg_len >= n:
+                break
+            starts = np.arange(1, n - seg_len + 2)
+            first, last = p[starts], p[starts + seg_len - 1]
+            prev, nxt = p[starts - 1], p[starts + seg_len]
+            gain = local[prev, first] + local[last, nxt] - local[prev, nxt]
+            fwd = local[us[None, :], first[:, None]] + local[last[:, None], vs[None, :]] - edge[None, :]
+            rev = local[us[None, :], last[:, None]] + local[first[:, None], vs[None, :]] - edge[None, :]
+            cost = np.minimum(fwd, rev) - gain[:, None]
+            k = np.arange(len(us))[None, :]
+            # edges touching the run itself are not somewhere else
+            cost[(k >= starts[:, None] - 1) & (k <= starts[:, None] + seg_len - 1)] = np.inf
+            flat = int(np.argmin(cost))
+            row, col = divmod(flat, cost.shape[1])
+            if cost[row, col] < -_EPS and (best is None or cost[row, col] < best[0]):
+                best = (cost[row, col], int(starts[row]), seg_len, col, bool(rev[row, col] < fwd[row, col]))
+        if best is None:
+            return changed
+        _, i, seg_len, k, flip = best
+        seg = path[i:i + seg_len]
+        if flip:
+            seg = seg[::-1]
+        if k < i:
+            path[:] = path[:k + 1] + seg + path[k + 1:i] + path[i + seg_len:]
+        else:
+            path[:] = path[:i] + path[i + seg_len:k + 1] + seg + path[k + 1:]
+        changed = True
+
+
+def _local_search(local: np.ndarray, path: list[int]) -> None:
+    for _ in range(50):  # each round strictly shortens the path; 50 is never reached in practice
+        a = _two_opt(local, path)
+        b = _or_opt(local, path)
+        if not (a or b):
+            break
+
+
+def _kick(path: list[int], rng: np.random.Generator) -> list[int]:
+    """A perturbation local search cannot undo in one move: the double bridge (A C B D) on the
+    interior, or a shuffle when the route is too short for one."""
+    inner = path[1:-1]
+    if len(inner) >= 8:
+        i, j, k = sorted(rng.choice(np.arange(1, len(inner)), size=3, replace=False))
+        inner = inner[:i] + inner[j:k] + inner[i:j] + inner[k:]
+    else:
+        inner = [inner[x] for x in rng.permutation(len(inner))]
+    return [path[0]] + inner + [path[-1]]
+
+
+def order_route(dist: np.ndarray, nodes: list[int], closed: bool, *, initial: list[int] | None = None,
+                kicks: int = 0, seed: int = 11) -> list[int]:
+    """A short order of ``nodes`` (indices into ``dist``, 0 = the start) from the start:
+    nearest neighbour (or ``initial``), then 2-opt and Or-opt until neither improves; then
+    ``kicks`` rounds of iterated local search (perturb, improve, keep if shorter)."""
+    nodes = list(nodes)
+    if len(nodes) <= 1:
+        return nodes
+    local = _local_matrix(dist, nodes, closed)
+    if initial is not None:
+        pos = {node: k + 1 for k, node in enumerate(nodes)}
+        path = [0] + [pos[x] for x in initial] + [len(nodes) + 1]
+    else:
+        path = _nearest_neighbour(local)
+    _local_search(local, path)
+    if kicks and len(nodes) > 3:
+        rng = np.random.default_rng(seed)
+        best_len = float(local[np.asarray(path[:-1]), np.asarray(path[1:])].sum())
+        for _ in range(kicks):
+            trial = _kick(path, rng)
+            _local_search(local, trial)
+            length = float(local[np.asarray(trial[:-1]), np.asarray(trial[1:])].sum())
+            if length < best_len - _EPS:
+                path, best_len = trial, length
+    return [nodes[k - 1] for k in path[1:-1]]
+
+
+def route_length(dist: np.ndarray, order: list[int], closed: bool) -> float:
+    if not order:
+        return 0.0
+    seq = [0] + list(order) + ([0] if closed else [])
+    s = np.asarray(seq)
+    return float(dist[s[:-1], s[1:]].sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# teams
+
+
+def _kmeans(xy: np.ndarray, k: int, seed: int = 7, iterations: int = 50) -> np.ndarray:
+    """Lloyd's k-means with k-means++ seeding; a fixed seed keeps plans reproducible."""
+    rng = np.random.default_rng(seed)
+    n = len(xy)
+    centres = [xy[rng.integers(n)]]
+    for _ in range(1, k):
+        d2 = np.min(((xy[:, None, :] - np.asarray(centres)[None]) ** 2).sum(-1), axis=1)
+        total = d2.sum()
+        centres.append(xy[rng.choice(n, p=d2 / total)] if total > 0 else xy[rng.integers(n)])
+    centres = np.asarray(centres, dtype=float)
+    labels = np.zeros(n, dtype=int)
+    for it in range(iterations):
+        d2 = ((xy[:, None, :] - centres[None]) ** 2).sum(-1)
+        new = np.argmin(d2, axis=1)
+        for c in range(k):  # an empty cluster takes the point farthest from its centre
+            if not np.any(new == c):
+                far = int(np.argmax(d2[np.arange(n), new]))
+                new[far] = c
+        if it and np.array_equal(new, labels):
+            break
+        labels = new
+        centres = np.asarray([xy[labels == c].mean(axis=0) for c in range(k)])
+    return labels
+
+
+def _sweep(xy_sites: np.ndarray, k: int) -> np.ndarray:
+    """Sectors around the start (at the origin), equal in site count, cut at the widest gap."""
+    n = len(xy_sites)
+    ang = np.arctan2(xy_sites[:, 1], xy_sites[:, 0])
+    order = np.argsort(ang)
+    sorted_ang = ang[order]
+    gaps = np.diff(np.concatenate([sorted_ang, [sorted_ang[0] + 2 * np.pi]]))
+    first = (int(np.argmax(gaps)) + 1) % n
+    order = np.roll(order, -first)
+    labels = np.empty(n, dtype=int)
+    for c, chunk in enumerate(np.array_split(order, k)):
+        labels[chunk] = c
+    return labels
+
+
+class _Teams:
+    """Routes as index lists over the global matrix, with cached lengths."""
+
+    def __init__(self, dist: np.ndarray, settings: PlanSettings, labels: np.ndarray, k: int):
+        self.dist = dist
+        self.closed = settings.return_to_start
+        self.scale = settings.detour / settings.metres_per_minute  # metres -> minutes
+        self.dwell = settings.minutes_per_site
+        groups = [[int(i) + 1 for i in np.flatnonzero(labels == c)] for c in range(k)]
+        self.orders = [order_route(dist, g, self.closed) for g in groups]
+        self.lengths = [route_length(dist, o, self.closed) for o in self.orders]
+
+    def time(self, c: int) -> float:
+        return self.lengths[c] * self.scale + self.dwell * len(self.orders[c])
+
+    def times(self) -> list[float]:
+        return [self.time(c) for c in range(len(self.orders))]
+
+    def _seq(self, c: int) -> np.ndarray:
+        return np.asarray([0] + self.orders[c] + ([0] if self.closed else [-1]))
+
+    def move(self, node: int, src: int, dst: int, at: int) -> None:
+        self.orders[src].remove(node)
+        self.orders[dst].insert(at, node)
+        for c in (src, dst):
+            self.orders[c] = order_route(self.dist, self.orders[c], self.closed, initial=self.orders[c])
+            self.lengths[c] = route_length(self.dist, self.orders[c], self.closed)
+
+    def polish(self) -> None:
+        """Iterated local search on each final route (kept only where it is shorter)."""
+        for c, order in enumerate(self.orders):
+            better = order_route(self.dist, order, self.closed, initial=order, kicks=polish_kicks(len(order)))
+            length = route_length(self.dist, better, self.closed)
+            if length < self.lengths[c] - _EPS:
+                self.orders[c], self.lengths[c] = better, length
+
+    def best_move(self, sources: list[int], accept) -> tuple | None:
+        """The best move of one site out of a team in ``sources``. ``accept(times, src, dst,
+        t_src_new, t_dst_new)`` scores candidate moves as an array (lower is better, inf rejects)."""
+        d = self.dist
+        times = np.asarray(self.times())
+        best = None
+        for src in sources:
+            if len(self.orders[src]) <= 1:
+                continue  # never empty a team
+            nodes = np.asarray(self.orders[src])
+            seq = self._seq(src)
+            prev, nxt = seq[:-2], seq[2:]
+            nxt0 = np.maximum(nxt, 0)
+            save = d[prev, nodes] + np.where(nxt == -1, 0.0, d[nodes, nxt0] - d[prev, nxt0])
+            t_src = times[src] - save * self.scale - self.dwell
+            for dst in range(len(self.orders)):
+                if dst == src:
+                    continue
+                seqd = self._seq(dst)
+                us, vs = seqd[:-1], seqd[1:]
+                vs0 = np.maximum(vs, 0)
+                cost = d[np.ix_(us, nodes)] + np.where(
+                    (vs == -1)[:, None], 0.0, d[np.ix_(nodes, vs0)].T - d[us, vs0][:, None])
+                at = np.argmin(cost, axis=0)
+                added = cost[at, np.arange(len(nodes))]
+                t_dst = times[dst] + added * self.scale + self.dwell
+                score = accept(times, src, dst, t_src, t_dst)
+                i = int(np.argmin(score))
+                if np.isfinite(score[i]) and (best is None or score[i] < best[0]):
+                    best = (float(score[i]), int(nodes[i]), src, dst, int(at[i]))
+        return best
+
+    def balance(self, max_moves: int | None = None) -> None:
+        """Move sites between teams while it helps; keeps the best state seen."""
+        def lower_longest(times, src, dst, t_src, t_dst):
+            new = np.maximum(t_src, t_dst)
+            return np.where(new < times.max() - 1e-6, new, np.inf)
+
+        def shorter_total(times, src, dst, t_src, t_dst):
+            gain = (t_src + t_dst) - (times[src] + times[dst])
+            ok = (np.maximum(t_src, t_dst) <= times.max() + 1e-6) & (gain < -1e-6)
+            return np.where(ok, gain, np.inf)
+
+        def key():
+            times = self.times()
+            return (round(max(times), 6), round(sum(times), 6))
+
+        best_key, best_state = key(), ([list(o) for o in self.orders], list(self.lengths))
+        limit = max_moves if max_moves is not None else 4 * sum(len(o) for o in self.orders) + 10
+        for _ in range(limit):
+            times = self.times()
+            worst = max(times)
+            longest = [c for c, t in enumerate(times) if t >= worst - 1e-6]
+            move = self.best_move(longest, lower_longest) or self.best_move(
+                list(range(len(self.orders))), shorter_total)
+            if move is None:
+                break
+            _, node, src, dst, at = move
+            self.move(node, src, dst, at)
+            now_key = key()
+            if now_key < best_key:
+                best_key, best_state = now_key, ([list(o) for o in self.orders], list(self.lengths))
+        self.orders, self.lengths = best_state
+
+
+def split_and_route(dist: np.ndarray, xy_sites: np.ndarray, settings: PlanSettings) -> list[list[int]]:
+    """Site indices (1-based, into ``dist``) per team, each in walking order."""
+    n = len(xy_sites)
+    k = min(settings.teams, n)
+    if n == 0:
+        return [[] for _ in range(settings.teams)]
+    candidates = []
+    for labels in (_sweep(xy_sites, k), _kmeans(xy_sites, k)):
+        teams = _Teams(dist, settings, labels, k)
+        teams.balance()
+        times = teams.times()
+        candidates.append(((round(max(times), 6), round(sum(times), 6)), teams))
+    candidates.sort(key=lambda c: c[0])
+    teams = candidates[0][1]
+    teams.polish()
+    orders = teams.orders
+    # Team 1 is the one whose first site is nearest the start clockwise from north: a stable,
+    # explainable numbering for the organizer.
+    def bearing(order):
+        x, y = xy_sites[order[0] - 1]
+        return (math.degrees(math.atan2(x, y)) + 360) % 360
+    orders = sorted(orders, key=bearing)
+    return orders + [[] for _ in range(settings.teams - k)]
+
+
+# ---------------------------------------------------------------------------------------------
+# plans
+
+
+def build_route(team: int, sites: list[PlanSite], settings: PlanSettings) -> TeamRoute:
+    """Times and distances of ``sites`` walked in this order (exact geodesic legs)."""
+    stops: list[Stop] = []
+    lat, lon = settings.start_lat, settings.start_lon
+    clock = 0.0
+    walked = 0.0
+    for seq, site in enumerate(sites, start=1):
+        leg = geodesic_m(lat, lon, site.lat, site.lon) * settings.detour
+        if seq > 1:
+            clock += settings.minutes_per_site
+        clock += settings.walk_minutes(leg)
+        walked += leg
+        stops.append(Stop(site, seq, leg, clock))
+        lat, lon = site.lat, site.lon
+    total = clock + (settings.minutes_per_site if sites else 0.0)
+    back = 0.0
+    if settings.return_to_start and sites:
+        back = geodesic_m(lat, lon, settings.start_lat, settings.start_lon) * settings.detour
+        total += settings.walk_minutes(back)
+        walked += back
+    over = max(0.0, total - settings.minutes) if settings.minutes else 0.0
+    return TeamRoute(team, stops, walked, back, total, over)
+
+
+def make_plan(sites: list[PlanSite], settings: PlanSettings, left_out: list[LeftOut] | None = None) -> Plan:
+    """Split ``sites`` into ``settings.teams`` teams and order each route.
+
+    Every site with a valid coordinate is in exactly one route; sites without one go to
+    ``left_out`` with a reason (nothing is dropped silently)."""
+    settings = replace(settings).validate()
+    usable, left = [], list(left_out or [])
+    seen: set[str] = set()
+    for s in sites:
+        if s.id in seen:
+            left.append(LeftOut(s.id, s.name, "duplicate_id"))
+        elif not valid_coord(s.lat, s.lon):
+            left.append(LeftOut(s.id, s.name, "no_coords"))
+        else:
+            seen.add(s.id)
+            usable.append(s)
+    notes: list[tuple[str, dict]] = []
+    if usable and settings.teams > len(usable):
+        notes.append(("plan.note.more_teams_than_sites", {"teams": settings.teams, "sites": len(usable)}))
+    if not usable:
+        return Plan(settings, [build_route(c + 1, [], settings) for c in range(settings.teams)], left, notes)
+    lats = [settings.start_lat] + [s.lat for s in usable]
+    lons = [settings.start_lon] + [s.lon for s in usable]
+    dist = distance_matrix(lats, lons)
+    xy = _local_xy(lats[1:], lons[1:], settings.start_lat, settings.start_lon)
+    orders = split_and_route(dist, xy, settings)
+    routes = [build_route(c + 1, [usable[i - 1] for i in order], settings) for c, order in enumerate(orders)]
+    plan = Plan(settings, routes, left, notes)
+    return plan
+
+
+def replan_routes(plan: Plan, sites_by_team: dict[int, list[PlanSite]]) -> Plan:
+    """A plan with the given team contents, in the given orders (times recomputed)."""
+    routes = [build_route(team, sites_by_team.get(team, []), plan.settings)
+              for team in range(1, plan.settings.teams + 1)]
+    return Plan(plan.settings, routes, list(plan.left_out), list(plan.notes))
+
+
+def _teams_dict(plan: Plan) -> dict[int, list[PlanSite]]:
+    return {r.team: [s.site for s in r.stops] for r in plan.routes}
+
+
+def move_site(plan: Plan, site_id: str, team: int, position: int | None = None) -> Plan:
+    """Move a site to ``team`` (possibly its own team, to reorder). ``position`` is 1-based in
+    the new route; None puts it where it adds the least walking. Other sites keep their order."""
+    if not 1 <= team <= plan.settings.teams:
+        raise InputError(f"there is no team {team}", key="plan.error.no_team", team=team)
+    src = plan.team_of(site_id)
+    teams = _teams_dict(plan)
+    site = next(s for s in teams[src] if s.id == site_id)
+    teams[src] = [s for s in teams[src] if s.id != site_id]
+    target = teams.setdefault(team, [])
+    if position is None:
+        position = _cheapest_position(target, site, plan.settings)
+    else:
+        if not 1 <= position <= len(target) + 1:
+            raise InputError(f"position must be between 1 and {len(target) + 1}", key="plan.error.position",
+                             high=len(target) + 1, value=position)
+    target.insert(position - 1, site)
+    return replan_routes(plan, teams)
+
+
+def _cheapest_position(route: list[PlanSite], site: PlanSite, settings: PlanSettings) -> int:
+    pts = [(settings.start_lat, settings.start_lon)] + [(s.lat, s.lon) for s in route]
+    best, best_pos = math.inf, len(route) + 1
+    for k in range(len(pts)):
+        u = pts[k]
+        add = geodesic_m(*u, site.lat, site.lon)
+        if k + 1 < len(pts):
+            v = pts[k + 1]
+            add += geodesic_m(site.lat, site.lon, *v) - geodesic_m(*u, *v)
+        elif settings.return_to_start:
+            v = pts[0]
+            add += geodesic_m(site.lat, site.lon, *v) - geodesic_m(*u, *v)
+        if add < best - 1e-9:
+            best, best_pos = add, k + 1
+    return best_pos
+
+
+def reorder(plan: Plan, team: int, site_ids: list[str]) -> Plan:
+    """Walk ``team``'s sites in exactly this order (the same sites, nothing added or lost)."""
+    route = plan.route(team)
+    current = {s.site.id: s.site for s in route.stops}
+    if sorted(site_ids) != sorted(current) or len(set(site_ids)) != len(site_ids):
+        raise InputError("the new order must list each of the team's sites once", key="plan.error.reorder",
+                         team=team)
+    teams = _teams_dict(plan)
+    teams[team] = [current[i] for i in site_ids]
+    return replan_routes(plan, teams)
+
+
+def optimise_team(plan: Plan, team: int) -> Plan:
+    """Re-order one team's route by the heuristic (after hand moves)."""
+    route = plan.route(team)
+    sites = [s.site for s in route.stops]
+    if len(sites) < 2:
+        return plan
+    s = plan.settings
+    dist = distance_matrix([s.start_lat] + [x.lat for x in sites], [s.start_lon] + [x.lon for x in sites])
+    order = order_route(dist, list(range(1, len(sites) + 1)), s.return_to_start, kicks=polish_kicks(len(sites)))
+    teams = _teams_dict(plan)
+    teams[team] = [sites[i - 1] for i in order]
+    return replan_routes(plan, teams)
+
+
+def with_settings(plan: Plan, settings: PlanSettings) -> Plan:
+    """The same teams and orders under new times (budget, speed, minutes per site ...)."""
+    settings = replace(settings).validate()
+    if settings.teams != plan.settings.teams:
+        raise InputError("changing the number of teams needs a new plan", key="plan.error.teams_changed")
+    moved = Plan(settings, plan.routes, plan.left_out, plan.notes)
+    return replan_routes(moved, _teams_dict(plan))
+
+
+def site_needs(article_status: str | None, has_photo, image: str | None = "") -> tuple[str, ...]:
+    """What a team should do at a site: a photo unless one is known to exist (unknown counts as
+    needed: photos are cheap), an article unless one is known to exist."""
+    needs = []
+    if not (_truthy(has_photo) or (image or "").strip()):
+        needs.append("photo")
+    if (article_status or "unchecked") != "exists":
+        needs.append("article")
+    return tuple(needs)
+
+
+def _truthy(value) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, float) and value != value:
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y", "t", "はい", "有", "あり")
+    return bool(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# where sites come from, where plans go
+
+SETTINGS_KEY = "plan.settings"
+USABLE_COORDS = ("ok", "geocoded")  # 'suspect' and 'missing' points are not walked to
+REQUIRED_CSV = ("site_id", "name", "lat", "lon")
+MAX_CSV_BYTES = 50 * 1024 * 1024
+
+
+def _float_or_none(value) -> float | None:
+    try:
+        number = float(str(value).strip().replace("，", "."))
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def plan_site_from_row(row: dict) -> PlanSite:
+    """A site row (store column names, or the sites CSV's) as a :class:`PlanSite`."""
+    from wikitown.core.normalize import nfkc
+
+    return PlanSite(
+        id=nfkc(row.get("site_id") or row.get("id")), name=nfkc(row.get("name")),
+        lat=_float_or_none(row.get("lat")), lon=_float_or_none(row.get("lon")),
+        name_kana=nfkc(row.get("name_kana")), designation=nfkc(row.get("designation")),
+        address=nfkc(row.get("address")),
+        needs=site_needs(nfkc(row.get("article_status")) or None, row.get("has_photo"), nfkc(row.get("image"))))
+
+
+def sort_usable(rows: list[tuple[dict, int | None]]) -> tuple[list[PlanSite], list[LeftOut]]:
+    """Split rows into walkable sites and left-out ones, with the reason for each."""
+    usable, left = [], []
+    seen: set[str] = set()
+    for row, line in rows:
+        site = plan_site_from_row(row)
+        status = str(row.get("coord_status") or "").strip().lower()
+        if not site.id:
+            left.append(LeftOut("", site.name, "no_id", line))
+        elif site.id in seen:
+            left.append(LeftOut(site.id, site.name, "duplicate_id", line))
+        elif status == "suspect":
+            left.append(LeftOut(site.id, site.name, "suspect_coords", line))
+        elif not valid_coord(site.lat, site.lon) or (status and status not in USABLE_COORDS):
+            left.append(LeftOut(site.id, site.name, "no_coords", line))
+        else:
+            seen.add(site.id)
+            usable.append(site)
+    return usable, left
+
+
+def read_sites_csv(path) -> tuple[list[PlanSite], list[LeftOut]]:
+    """Sites from a sites CSV (``wikitown.store.sites.CSV_COLUMNS``; at least site_id, name, lat, lon).
+
+    UTF-8 (with or without BOM) or Shift_JIS (cp932). Rows that cannot be walked to are
+    returned in the second list with their CSV line number."""
+    import csv
+    import io
+    from pathlib import Path
+
+    if Path(path).stat().st_size > MAX_CSV_BYTES:  # checked before reading it into memory
+        raise InputError(f"{path}: the file is larger than 50 MB", key="plan.error.csv_too_big", path=str(path))
+    raw = Path(path).read_bytes()
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InputError(f"{path}: not UTF-8 or Shift_JIS text", key="plan.error.csv_encoding", path=str(path))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = [c.strip() for c in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_CSV if c not in columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}", key="plan.error.csv_columns",
+                         path=str(path), columns=", ".join(missing))
+    rows = []
+    for row in reader:
+        clean = {(k or "").strip(): v for k, v in row.items() if k is not None}
+        if not any((v or "").strip() for v in clean.values() if isinstance(v, str)):
+            continue
+        rows.append((clean, reader.line_num))
+    return sort_usable(rows)
+
+
+def event_sites(store) -> tuple[list[PlanSite], list[LeftOut], str]:
+    """The sites an event's walk plans: the selected ones, or every site when none is selected.
+    Returns (walkable sites, left-out sites, scope) with scope ``"selected"`` or ``"all"``."""
+    import sqlalchemy as sa
+
+    from wikitown.store.db import sites as sites_table
+
+    with store.read() as conn:
+        rows = [dict(r) for r in conn.execute(sa.select(sites_table).order_by(sites_table.c.id)).mappings()]
+    chosen = [r for r in rows if r.get("selected")]
+    scope = "selected" if chosen else "all"
+    usable, left = sort_usable([(r, None) for r in (chosen or rows)])
+    return usable, left, scope
+
+
+def save_plan(store, plan: Plan) -> None:
+    """Replace the event's plan (``plan_assignments`` and the settings) in one transaction."""
+    from wikitown.store.db import plan_assignments
+
+    with store.write() as conn:
+        conn.execute(plan_assignments.delete())
+        rows = [{"site_id": r["site_id"], "team": r["team"], "seq": r["order"], "leg_m": float(r["leg_m"]),
+                 "arrival_min": float(r["arrival_min"])} for r in plan.rows()]
+        if rows:
+            conn.execute(plan_assignments.insert(), rows)
+        store.set_kv(SETTINGS_KEY, plan.settings.to_dict(), conn=conn)
+
+
+def load_plan(store) -> Plan | None:
+    """The event's saved plan with fresh times (sites may have moved since), or None.
+
+    Sites deleted since are gone from their route; sites whose coordinates are no longer usable
+    are listed in ``left_out``."""
+    import sqlalchemy as sa
+
+    from wikitown.store.db import plan_assignments, sites as sites_table
+
+    raw = store.get_kv(SETTINGS_KEY)
+    if not raw:
+        return None
+    settings = PlanSettings.from_dict(raw)
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(plan_assignments.c.team, plan_assignments.c.seq, sites_table)
+            .join(sites_table, sites_table.c.id == plan_assignments.c.site_id)
+            .order_by(plan_assignments.c.team, plan_assignments.c.seq)).mappings().all()
+    teams: dict[int, list[PlanSite]] = {}
+    usable, left = sort_usable([(dict(r), None) for r in rows])
+    by_id = {s.id: s for s in usable}
+    for r in rows:
+        site = by_id.get(r["id"])
+        if site is not None and 1 <= r["team"] <= settings.teams:
+            teams.setdefault(r["team"], []).append(site)
+    empty = Plan(settings, [], left, [])
+    return replan_routes(empty, teams)
+
+
+def plan_event(event, settings: PlanSettings, *, save: bool = True) -> tuple[Plan, str]:
+    """Plan an event's walk (selected sites, or all when none is selected) and save it.
+    Returns the plan and the scope (``"selected"`` or ``"all"``)."""
+    usable, left, scope = event_sites(event.store)
+    plan = make_plan(usable, settings, left)
+    if save:
+        save_plan(event.store, plan)
+    return plan, scope
+
+
+def plan_csv_bytes(plan: Plan) -> bytes:
+    """``plan.csv``: site_id, team, order, leg_m, arrival_min (and the name, for people), UTF-8."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, ["site_id", "team", "order", "leg_m", "arrival_min", "name"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(plan.rows())
+    return buf.getvalue().encode("utf-8")
+
+
+def left_out_csv_bytes(plan: Plan) -> bytes:
+    """``left_out.csv``: the sites in no route and why (reason codes as in ``LeftOut``)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["site_id", "name", "reason", "line"])
+    for item in plan.left_out:
+        writer.writerow([item.site_id, item.name, item.reason, item.line if item.line is not None else ""])
+    return buf.getvalue().encode("utf-8")
