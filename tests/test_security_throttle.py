@@ -167,3 +167,12 @@ def test_real_server_behind_a_trusted_proxy_counts_each_client(start_app, phone_
         assert _expect(_sign_in(phone_context, server, f"wrong-{n}", forwarded="203.0.113.5"), "wrong") == "wrong"
     assert _expect(_sign_in(phone_context, server, RIGHT, forwarded="203.0.113.5"), "locked") == "locked"
     assert _expect(_sign_in(phone_context, server, RIGHT, forwarded="198.51.100.7"), "in") == "in"
+
+
+def test_loopback_callers_without_a_session_are_slowed_not_locked(event, monkeypatch):
+    """The phone API behind a header-less proxy sees every phone as 127.0.0.1."""
+    monkeypatch.setattr(access, "SLOWDOWN_AFTER", 1000)
+    for _ in range(access.MAX_FAILURES + 2):
+        assert not access.check_event_code(event.dir, event.config.code, "WRONG", "127.0.0.1")
+    assert access.check_event_code(event.dir, event.config.code, "JOIN-7Q4K-2026", "127.0.0.1")
+    assert access.client_key(None, None, "") == ""

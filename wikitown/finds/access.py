@@ -219,14 +219,18 @@ def _attempt(event_dir: Path, role: str, client: str, check) -> bool:
     with watch.queue if busy else _NO_LOCK:
         if busy:
             time.sleep(SLOWDOWN_SECONDS)
+        # Loopback or no address: whoever it is cannot be told apart from everyone else, so only
+        # the role's slowdown applies (a shared count would let one person lock out all).
+        counted = client not in ("", "127.0.0.1", "::1")
         bucket = f"{role}:{client}"
         attempts = _Attempts(event_dir)
-        now = time.time()
-        with attempts.transaction() as conn:
-            _throttle_check(conn, bucket, now)
+        if counted:
+            with attempts.transaction() as conn:
+                _throttle_check(conn, bucket, time.time())
         ok = bool(check())  # scrypt takes a while: not inside the write transaction
-        with attempts.transaction() as conn:
-            _record(conn, bucket, ok, time.time())
+        if counted:
+            with attempts.transaction() as conn:
+                _record(conn, bucket, ok, time.time())
         if not ok:
             watch.failures.append(time.time())
     return ok
@@ -269,12 +273,14 @@ def client_key(address, forwarded_for: str | None, session_id: str = "") -> str:
     came with the header is anyone's to invent: it does not count. Loopback and unknown
     clients (a proxy that sends no header, the organizer's own laptop, tests) are counted
     per session, never all together: one person's wrong guesses lock out no one else.
+    Without a session either, the result is "": not counted per client at all (only the
+    role's slowdown applies).
     """
     trusted_setup = TRUSTED_PROXIES_ENV in os.environ
     if (isinstance(address, str) and address and address not in ("127.0.0.1", "::1")
             and (trusted_setup or not forwarded_for)):
         return address
-    return f"session:{session_id}"
+    return f"session:{session_id}" if session_id else ""
 
 
 def check_passphrase(event_dir: Path, role: str, passphrase: str, client: str = "") -> bool:
