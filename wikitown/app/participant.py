@@ -18,7 +18,7 @@ from wikitown.app.common import Context, md_escape  # noqa: F401 - md_escape: wi
 from wikitown.finds import access
 from wikitown.core.errors import TooManyAttempts, WikitownError
 from wikitown.finds.capture import (LICENCE_LABELS, edit_find, get_participant, join_event, my_finds, nearest_sites,
-                            submit_find, suggest_site)
+                                    phone_participant, submit_find, suggest_site)
 from wikitown.core.geo import valid_coord
 from wikitown.report import participant_outcomes
 from wikitown.finds.photos import read_photo
@@ -68,7 +68,7 @@ def _participant(ctx: Context) -> dict | None:
     pid = st.session_state.get(PID_KEY) or st.query_params.get("p")
     if not pid:
         return None
-    person = get_participant(ctx.event, pid)
+    person = phone_participant(ctx.event, pid)
     if person is not None:
         st.session_state[PID_KEY] = pid
     return person

@@ -134,6 +134,17 @@ def join_event(event, display_name: str, licence: str, *, wiki_user: str = "", t
     return pid
 
 
+IMPORT_PREFIX = "import-"  # participants made by an organizer's bulk import: no phone session
+
+
+def phone_participant(event, participant_id: str) -> dict | None:
+    """The participant a phone may resume (``?p=`` on the participant page): never one made by a
+    bulk import, whose finds only the organizer manages."""
+    if not participant_id or str(participant_id).startswith(IMPORT_PREFIX):
+        return None
+    return get_participant(event, participant_id)
+
+
 def get_participant(event, participant_id: str) -> dict | None:
     with event.store.read() as conn:
         row = conn.execute(sa.select(participants).where(participants.c.id == participant_id)).mappings().first()
