@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.harness.apptest import md_shown
 from tests.publish_data import EventBuilder
 from wikitown.finds import access
 from wikitown.core.paths import PROJECT_ROOT
@@ -90,4 +91,4 @@ def test_publish_tab_shows_a_clear_error_when_no_wiki_is_reachable(event_env, mo
     at.run()
     assert not at.exception
     assert "Could not reach http://127.0.0.1:9/api.php (connection refused)" in \
-        "\n".join(str(e.value) for e in at.error)
+        md_shown("\n".join(str(e.value) for e in at.error))  # parameters are escaped for Markdown

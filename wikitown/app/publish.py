@@ -47,25 +47,25 @@ def _show_plan(ctx: Context, plan) -> None:
     st.info(ctx.t("publish.ui.plan_counts", **plan.counts()))
     open_all = len(plan.actions()) <= 10  # a short plan is shown open; a long one item by item
     for n in plan.notices:
-        st.warning(n.message(ctx.lang))
+        st.warning(n.message(ctx.lang, markdown=True))
     for a in plan.files:
         # Expander labels render Markdown: the site's name (from open data) and the title built from it
         label = ctx.t(f"publish.plan.file.{a.status if a.status != 'todo' else a.kind}", title=md_escape(a.title),
                       site=md_escape(a.site_name), size=a.size, sha1=a.sha1)
         with st.expander(label, expanded=open_all):
             for n in a.notices:
-                st.warning(n.message(ctx.lang))
+                st.warning(n.message(ctx.lang, markdown=True))
             if a.status == "todo" and a.kind == "upload":
-                st.text(ctx.t("publish.plan.summary", summary=a.summary))
+                st.text(ctx.plain("publish.plan.summary", summary=a.summary))
                 st.code(a.text, language=None, wrap_lines=True)
     for a in plan.pages:
         label = ctx.t(f"publish.plan.page.{a.status if a.status != 'todo' else 'edit'}", title=md_escape(a.title),
                       site=md_escape(a.site_name), base=a.base_revid or "-")
         with st.expander(label, expanded=open_all):
             for n in a.notices:
-                st.warning(n.message(ctx.lang))
+                st.warning(n.message(ctx.lang, markdown=True))
             if a.status == "todo":
-                st.text(ctx.t("publish.plan.summary", summary=a.summary))
+                st.text(ctx.plain("publish.plan.summary", summary=a.summary))
                 st.code(a.text, language=None, wrap_lines=True)
 
 

@@ -124,42 +124,64 @@ class _Attempts:
     def __init__(self, event_dir: Path):
         self.path = _event_state_dir(event_dir) / "attempts.sqlite"
 
-    def _connect(self) -> sqlite3.Connection:
-        new = not self.path.exists()
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        if new:
-            self.path.chmod(0o600)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("CREATE TABLE IF NOT EXISTS failures (bucket TEXT PRIMARY KEY, count INTEGER NOT NULL, "
-                     "until REAL NOT NULL, last REAL NOT NULL)")
-        conn.execute("CREATE INDEX IF NOT EXISTS failures_last ON failures (last)")
-        return conn
+    def _connection(self) -> tuple[sqlite3.Connection, threading.Lock]:
+        """One connection per file for the process, kept open: opening and closing a WAL
+        database for every guess costs milliseconds (the close checkpoints)."""
+        key = str(self.path)
+        with _CONNECTIONS_GUARD:
+            found = _CONNECTIONS.get(key)
+            if found is not None and self.path.exists():
+                return found
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS failures (bucket TEXT PRIMARY KEY, count INTEGER NOT NULL, "
+                         "until REAL NOT NULL, last REAL NOT NULL)")
+            conn.execute("CREATE INDEX IF NOT EXISTS failures_last ON failures (last)")
+            _CONNECTIONS[key] = (conn, threading.Lock())
+            return _CONNECTIONS[key]
 
     @contextmanager
     def transaction(self):
-        conn = self._connect()
-        try:
+        conn, lock = self._connection()
+        with lock:
             conn.execute("BEGIN IMMEDIATE")
-            yield conn
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
 
     def count(self) -> int:
         if not self.path.exists():
             return 0
-        conn = self._connect()
-        try:
+        conn, lock = self._connection()
+        with lock:
             return conn.execute("SELECT count(*) FROM failures").fetchone()[0]
-        finally:
-            conn.close()
 
 
-def _prune(conn: sqlite3.Connection, now: float) -> None:
+_CONNECTIONS: dict[str, tuple[sqlite3.Connection, threading.Lock]] = {}
+_CONNECTIONS_GUARD = threading.Lock()
+
+
+def _forget_connection(path: Path) -> None:
+    with _CONNECTIONS_GUARD:
+        found = _CONNECTIONS.pop(str(path), None)
+    if found is not None:
+        found[0].close()
+
+
+_LAST_PRUNE: dict[str, float] = {}
+PRUNE_EVERY = 60.0  # seconds: pruning counts every row, so not on each failure
+
+
+def _prune(conn: sqlite3.Connection, now: float, path: str = "") -> None:
+    if path and now - _LAST_PRUNE.get(path, 0.0) < PRUNE_EVERY:
+        return
+    _LAST_PRUNE[path] = now
     conn.execute("DELETE FROM failures WHERE last < ? AND until < ?", (now - EXPIRE_SECONDS, now))
     extra = conn.execute("SELECT count(*) FROM failures").fetchone()[0] - MAX_BUCKETS
     if extra > 0:
@@ -173,7 +195,7 @@ def _throttle_check(conn: sqlite3.Connection, bucket: str, now: float) -> None:
         raise TooManyAttempts(int(row[0] - now) + 1)
 
 
-def _record(conn: sqlite3.Connection, bucket: str, ok: bool, now: float) -> None:
+def _record(conn: sqlite3.Connection, bucket: str, ok: bool, now: float, path: str = "") -> None:
     if ok:
         conn.execute("DELETE FROM failures WHERE bucket = ?", (bucket,))
         return
@@ -183,7 +205,7 @@ def _record(conn: sqlite3.Connection, bucket: str, ok: bool, now: float) -> None
     until = now + min(LOCK_SECONDS * 2 ** min(extra, 20), MAX_LOCK_SECONDS) if extra >= 0 else 0
     conn.execute("INSERT OR REPLACE INTO failures (bucket, count, until, last) VALUES (?, ?, ?, ?)",
                  (bucket, count, until, now))
-    _prune(conn, now)
+    _prune(conn, now, path)
 
 
 class _RoleWatch:
@@ -230,7 +252,7 @@ def _attempt(event_dir: Path, role: str, client: str, check) -> bool:
         ok = bool(check())  # scrypt takes a while: not inside the write transaction
         if counted:
             with attempts.transaction() as conn:
-                _record(conn, bucket, ok, time.time())
+                _record(conn, bucket, ok, time.time(), str(attempts.path))
         if not ok:
             watch.failures.append(time.time())
     return ok
@@ -309,6 +331,7 @@ def new_token() -> str:
 def remove_state(event_dir: Path) -> None:
     """Forget an event's hashes and counters (used when an event is deleted)."""
     d = _event_state_dir(event_dir)
+    _forget_connection(d / "attempts.sqlite")
     for f in d.iterdir():
         f.unlink()
     os.rmdir(d)

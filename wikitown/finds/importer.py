@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import stat
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -55,8 +56,8 @@ def iter_sources(paths: list[Path | str], max_bytes: int) -> Iterator[tuple[str,
                 for name in sorted(names):
                     if not name.startswith("."):
                         yield from _from_file(Path(root) / name, max_bytes, label=str(Path(root, name).relative_to(path)))
-        elif path.is_file():
-            yield from _from_file(path, max_bytes, label=path.name)
+        elif path.exists() or path.is_symlink():
+            yield from _from_file(path, max_bytes, label=path.name)  # only a regular file is read
         else:
             yield _rejected(str(raw), "finds.reject.missing")
 
@@ -66,7 +67,12 @@ def _from_file(path: Path, max_bytes: int, label: str):
         yield _rejected(label, "finds.reject.symlink")
         return
     try:
-        size = path.stat().st_size
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            # A named pipe, socket or device: opening it would wait forever (or read forever).
+            yield _rejected(label, "security.finds.not_regular")
+            return
+        size = info.st_size
         if zipfile.is_zipfile(path):
             yield from _from_zip(path, max_bytes, label)
             return
