@@ -3,30 +3,22 @@
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
+from tests.harness.cli import run_cli
 from tests.harness.requirements import shared_data
 from tests.photo_samples import FILE_TYPES, expected, jpeg
 from wikitown.store.events import create_event
 from wikitown.finds.capture import list_finds
-from wikitown.core.paths import PROJECT_ROOT
 from wikitown.store.sites import upsert_sites
 
 TEMPLE = (34.894452, 138.322446)
 
 
 def run(*args, env=None, check=True):
-    full_env = {**os.environ, "WIKITOWN_LANG": "en", **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "wikitown", *map(str, args)], cwd=PROJECT_ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=120)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
+    return run_cli(*args, env=env, check=check)
 
 
 def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):

@@ -14,7 +14,7 @@ DISTRIBUTIONS = {"PIL": "pillow", "exifread": "ExifRead", "pillow_heif": "pillow
                  "yaml": "PyYAML", "stdnum": "python-stdnum", "sudachipy": "SudachiPy", "psycopg": "psycopg",
                  "streamlit_js_eval": "streamlit-js-eval", "tomli_w": "tomli_w", "charset_normalizer":
                  "charset-normalizer", "requests_cache": "requests-cache", "starlette": "starlette",
-                 "uvicorn": "uvicorn"}
+                 "uvicorn": "uvicorn", "geographiclib": "geographiclib"}
 
 
 def test_import_linter_contracts_are_kept(capsys):

@@ -16,13 +16,11 @@ from wikitown.core.geo import valid_coord
 
 
 def _sites(ctx: Context) -> dict:
-    import sqlalchemy as sa
-
-    from wikitown.store.db import sites
+    from wikitown.store.sites import site_points
 
     with ctx.event.store.read() as conn:
-        return {r.id: {"id": r.id, "name": r.name, "lat": r.lat, "lon": r.lon}
-                for r in conn.execute(sa.select(sites.c.id, sites.c.name, sites.c.lat, sites.c.lon))}
+        return {sid: {"id": sid, "name": name, "lat": lat, "lon": lon}
+                for sid, (name, lat, lon) in site_points(conn).items()}
 
 
 def _frame(ctx: Context, rows: list[dict]) -> pd.DataFrame:

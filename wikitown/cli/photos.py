@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from wikitown.core.i18n import t
+from wikitown.core.licences import LICENCES
 
 ORDER = 40
 PARALLEL_FROM = 400  # files; below this a second process costs more than it saves
@@ -35,7 +36,7 @@ def register(sub) -> None:
     imp.add_argument("paths", nargs="+", metavar="PATH")
     imp.add_argument("--credit", required=True, help="the name the photographer is credited by")
     imp.add_argument("--wiki-user", default="", help="the photographer's Wikimedia user name, if any")
-    imp.add_argument("--licence", choices=["cc-by-sa-4.0", "cc-by-4.0", "cc0"],
+    imp.add_argument("--licence", choices=LICENCES,
                      help="the licence the photographer agreed to (default: the event's)")
     imp.add_argument("--quiet", action="store_true", help="only the summary")
     imp.set_defaults(func=_import)

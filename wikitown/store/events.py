@@ -11,6 +11,7 @@ from pathlib import Path
 
 from wikitown.core.config import Area, EventConfig, load_config, save_config
 from wikitown.core.errors import ConfigError, InputError
+from wikitown.core.licences import DEFAULT_LICENCE
 from wikitown.core.paths import events_dir
 from wikitown.store.db import Store, store_url
 
@@ -120,7 +121,7 @@ def open_event(path: Path | str) -> Event:
 
 def create_event(path: Path | str, *, name: str, lat: float, lon: float, radius_km: float, wiki: str = "ja",
                  municipality_code: str = "", municipality: str = "", start_date: dt.date | None = None,
-                 end_date: dt.date | None = None, code: str = "", licence: str = "cc-by-sa-4.0") -> Event:
+                 end_date: dt.date | None = None, code: str = "", licence: str = DEFAULT_LICENCE) -> Event:
     """Make a new event folder with a validated ``event.toml`` and an empty store."""
     from wikitown.core.config import parse_config, config_to_toml
 

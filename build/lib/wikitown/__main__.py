@@ -1,5 +1,0 @@
-import sys
-
-from wikitown.cli import main
-
-sys.exit(main())

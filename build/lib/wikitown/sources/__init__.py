@@ -1,1 +1,0 @@
-"""Heritage sources, one module each, all behind :class:`wikitown.sources.base.Source`."""
