@@ -65,8 +65,14 @@ def test_xlsx_declaring_a_whole_sheet_reads_only_its_cells(tmp_path):
                  dimension="A1:XFD1048576", last_row=1_048_576)
     assert path.stat().st_size < 10_000
     proc = _read_in_limited_process(path)
-    # The stray last cell is a site named "end" (no coordinates): the file's two real rows.
-    assert proc.returncode == 0 and proc.stdout.startswith("READ 2"), proc.stdout + proc.stderr[-2000:]
+    # A cell on row 1048576: past the row cap, so refused with a message (not padded to 16384 columns).
+    assert proc.returncode == 0 and proc.stdout.startswith("REFUSED"), proc.stdout + proc.stderr[-2000:]
+    assert "100000 rows" in proc.stdout
+    # The same sheet without the far cell reads its row, whatever size it declares.
+    path = _xlsx(tmp_path / "declared.xlsx", [["名称", "緯度", "経度"], ["常楽寺", 34.8647761, 138.3246443]],
+                 dimension="A1:XFD1048576")
+    proc = _read_in_limited_process(path)
+    assert proc.returncode == 0 and proc.stdout.startswith("READ 1"), proc.stdout + proc.stderr[-2000:]
 
 
 def test_too_many_rows_is_refused_with_a_message(tmp_path, monkeypatch):

@@ -44,7 +44,6 @@ MAX_JSON_BYTES = 20 * 1024 * 1024  # GeoJSON is parsed whole: a tighter bound
 MAX_ROWS = 100_000
 MAX_COLUMNS = 500
 _SAMPLE_BYTES = 1024 * 1024  # what the encoding is told from
-_XLSX_MAX_ROW = 1_048_576  # Excel's last row: a file claiming rows past it is not read further
 FIELDS = ("name", "name_kana", "name_en", "designation", "category", "municipality", "address", "place",
           "description", "owner", "lat", "lon", "source_id", "image", "wikidata_id")
 
@@ -488,11 +487,9 @@ def _xlsx_rows(path: Path) -> tuple[list[str], list]:
         header: list[str] | None = None
         rows = []
         for number, record in enumerate(sheet.iter_rows(values_only=True), 1):
-            if not record:  # a row number the file skips (1 then 1048576): nothing to keep
-                if number > _XLSX_MAX_ROW:
-                    break
-                continue
-            if len(rows) >= MAX_ROWS:
+            # Row numbers the file skips come as empty rows (reported as blank, like the old reader
+            # did); a file that skips to row 1048576 is over the cap and refused, not padded out.
+            if number > MAX_ROWS:
                 raise _too_many_rows(MAX_ROWS)
             record = _cap_columns(record, number)
             if header is None:
