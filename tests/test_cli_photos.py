@@ -35,7 +35,8 @@ def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):
     proc = run("photo-info", *files, "--json")
     results = json.loads(proc.stdout)
     assert [r["file"] for r in results] == [str(f) for f in files]
-    assert all(set(r) == {"file", "format", "lat", "lon", "taken", "orientation", "error"} for r in results)
+    assert all(set(r) == {"file", "format", "lat", "lon", "taken", "taken_at_source", "orientation", "authors",
+                          "error"} for r in results)
     for name, r in zip(sorted(want), results):
         w = want[name]
         assert r["error"] is None, (name, r["error"])
@@ -45,7 +46,10 @@ def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):
         else:
             assert abs(r["lat"] - w["lat"]) < 1e-5 and abs(r["lon"] - w["lon"]) < 1e-5, name
         taken = w["taken"].replace(":", "-", 2).replace(" ", "T") if w["taken"] else None
-        assert (r["taken"] or "")[:19] == (taken or ""), name
+        if taken:  # DateTimeOriginal; the other sources: tests/test_photos_exiftool.py::test_capture_times_agree_with_exiftool
+            assert (r["taken"] or "")[:19] == taken and r["taken_at_source"] == "EXIF:DateTimeOriginal", name
+        else:
+            assert r["taken_at_source"] != "EXIF:DateTimeOriginal", name
         assert r["orientation"] == w["orientation"], name
     bad = {r["file"]: r for r in results[len(want):]}
     for path in (cut, text, empty, tmp_path / "missing.jpg"):

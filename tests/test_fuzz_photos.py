@@ -276,3 +276,28 @@ def test_negative_srational_gps_altitude_beside_valid_gps_publishes_without_gps_
     with Image.open(io.BytesIO(prepared.publish)) as im:
         exif = im.getexif()
         assert exif.get_ifd(0x8769).get(0x9003) == "2026:11:28 10:30:00"
+
+
+# --------------------------------------------------------------------------------------------
+# the header and metadata parsers on their own (XMP, IPTC, ISO boxes, declared sizes)
+
+
+@FUZZ
+@given(st.binary(max_size=2048), st.sampled_from(["jpeg", "png", "webp", "heic", "avif"]))
+def test_header_and_metadata_parsers_never_raise(data, fmt):
+    from wikitown.finds.photo_headers import declared_size, iso_boxes, jpeg_segments
+    from wikitown.finds.photo_meta import good_icc, iptc_from_app13, iso_datetime, parse_iptc, parse_xmp
+
+    size = declared_size(data, fmt)
+    assert size is None or (len(size) == 2 and all(isinstance(v, int) and v >= 0 for v in size))
+    assert all(isinstance(kind, bytes) and s <= e <= len(data) for kind, s, e in iso_boxes(data))
+    list(jpeg_segments(b"\xff\xd8" + data))
+    for parsed in (parse_iptc(data), parse_iptc(iptc_from_app13(b"Photoshop 3.0\x00" + data)),
+                   parse_xmp(b"<x:xmpmeta>" + data)):
+        for iso in parsed["dates"].values():
+            dt.datetime.fromisoformat(iso)
+        assert all(isinstance(v, str) for v in parsed["authors"].values())
+    assert good_icc(data) is None or len(data) <= 24 * 1024
+    text = data.decode("latin-1")
+    if (iso := iso_datetime(text, date_only_ok=True)) is not None:
+        dt.datetime.fromisoformat(iso)

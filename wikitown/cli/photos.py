@@ -24,7 +24,7 @@ def register(sub) -> None:
                                              "bad file: its error is reported)")
     info.add_argument("files", nargs="+", metavar="FILE")
     info.add_argument("--json", action="store_true", help="a JSON array: file, format, lat, lon, taken, "
-                                                          "orientation, error")
+                                                          "taken_at_source, orientation, authors, error")
     info.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores for many files)")
     info.set_defaults(func=_photo_info)
 
@@ -62,8 +62,8 @@ def _info_one(path: str) -> dict:
     try:
         info = read_photo(path, name=path)
     except Exception as exc:  # noqa: BLE001 - photo-info never crashes on a file
-        return {"file": path, "format": None, "lat": None, "lon": None, "taken": None, "orientation": None,
-                "error": f"unexpected error: {exc!r}"}
+        return {"file": path, "format": None, "lat": None, "lon": None, "taken": None, "taken_at_source": None,
+                "orientation": None, "authors": {}, "error": f"unexpected error: {exc!r}"}
     data = info.as_json()
     if info.error_key:
         data["error"] = t(info.error_key, _LANG, name=os.path.basename(path), **info.error_params)
