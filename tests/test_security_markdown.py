@@ -77,3 +77,25 @@ def test_hostile_draft_check_messages_show_as_text_for_the_librarian(event):
         assert "evil.example" in text
     assert any("![tracker](http://evil.example/pixel.png)" in _rendered(w)[1] for w in hostile), hostile
     assert any("[Re-login](http://evil.example/x)" in _rendered(w)[1] for w in hostile), [_rendered(w)[1] for w in hostile]
+
+
+def test_every_message_method_can_escape_for_markdown():
+    """The app calls ``.message(lang, markdown=True)`` on whatever it shows: every class with a
+    ``message`` method must take it (else the page shows a traceback instead of the message)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import wikitown
+
+    missing = []
+    for info in pkgutil.walk_packages(wikitown.__path__, "wikitown."):
+        if info.name.startswith("wikitown.app") or info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            method = cls.__dict__.get("message")
+            if cls.__module__ == module.__name__ and callable(method):
+                if "markdown" not in inspect.signature(method).parameters:
+                    missing.append(f"{cls.__module__}.{cls.__qualname__}")
+    assert not missing, missing
