@@ -76,3 +76,15 @@ def test_one_session_cannot_fill_the_memory(start_app, phone_context, tmp_path):
     grown = _rss_mb(_server_pid(server)) - before
     print(f"server RSS grew {grown:.0f} MB")
     assert grown < 400
+
+
+def test_the_app_serves_with_the_upload_limits():
+    """app.py, imported by the server (no script context), builds its st.App with the middleware."""
+    import importlib.util
+
+    from wikitown.app.limits import UploadLimits
+
+    spec = importlib.util.spec_from_file_location("wikitown_app_entry", PROJECT_ROOT / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert any(m.cls is UploadLimits for m in module.app._user_middleware)

@@ -3,6 +3,7 @@ camera and location)."""
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -21,12 +22,13 @@ def register(sub) -> None:
     p.add_argument("--host", default=None,
                    help="address to listen on (default: 127.0.0.1, this computer only; every interface with "
                         "--https or --public-url)")
-    p.add_argument("--public-url", default="", metavar="URL",
-                   help="the address phones use when a reverse proxy with a real certificate is in front "
-                        "(https://walk.example.org): used for the join link and the allowed host names")
     p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDR",
                    help="a proxy whose X-Forwarded-For header is believed (repeatable; default: none)")
     p.add_argument("--event", metavar="DIR", help="the event folder participants join (default: the first event)")
+    p.add_argument("--public-url", metavar="URL", default="",
+                   help="the address phones use, e.g. https://walk.example.org behind a reverse proxy (default: the "
+                        "event's public_url, else this computer's address); goes into join links, QR codes, sheets "
+                        "and the allowed host names, and makes the server listen on every interface")
     p.add_argument("--print-only", action="store_true", help="print the addresses and the command, start nothing")
     p.set_defaults(func=_serve)
 
@@ -46,7 +48,8 @@ def _serve(args) -> int:
         event = open_event(found[0]) if found else None
     from wikitown.finds.serve import LOCAL_HOSTS, allowed_hosts, listen_address
 
-    host = listen_address(args.host, https=args.https, public_url=args.public_url)
+    public_url = args.public_url or (event.config.public_url if event else "")
+    host = listen_address(args.host, https=args.https, public_url=public_url)
     local_only = host in LOCAL_HOSTS
     ip = "127.0.0.1" if local_only else lan_ip()
     scheme = "https" if args.https else "http"
@@ -54,27 +57,36 @@ def _serve(args) -> int:
     if args.https:
         cert = ensure_certificate(["127.0.0.1"] + ([ip] if ip and ip != "127.0.0.1" else []))
         print(t("finds.cli.serve_cert", args.lang, path=cert.cert_path, fingerprint=cert.fingerprint))
-    elif not local_only and not args.public_url:
+    elif not local_only and not public_url:
         print(t("finds.cli.serve_http_warning", args.lang))
     print(t("finds.cli.serve_local", args.lang, url=f"{scheme}://localhost:{args.port}/"))
     if ip is None:
         print(t("finds.cli.serve_no_lan", args.lang))
         ip = "127.0.0.1"
-    base = args.public_url.rstrip("/") if args.public_url else f"{scheme}://{ip}:{args.port}"
+    base = (public_url or f"{scheme}://{ip}:{args.port}").rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base):
+        print(f"wikitown: --public-url must be an http(s) address, not {base!r}", file=sys.stderr)
+        return 2
     url = join_url(base, event.dir.name, event.config.code) if event else base + "/"
+    print(t("phone.cli.public_url", args.lang, url=base))
     print(t("finds.cli.serve_url", args.lang, url=url))
     print(qr_text(url))
-    if local_only and not args.public_url:
+    if local_only and not public_url:
         print(t("security.serve.local_only", args.lang))
     served = [ip, host] + ([socket.gethostname()] if not local_only else [])
     cmd = streamlit_command(port=args.port, address=host, server_address=ip, cert=cert,
-                            hosts=allowed_hosts(served, args.public_url),
+                            hosts=allowed_hosts(served, public_url),
                             max_upload_mb=event.config.max_upload_mb if event else None)
     if args.print_only:
         print(" ".join(cmd))
         return 0
     sys.stdout.flush()
     env = serve_env(event.dir if event else None, args.trusted_proxy)
+    env["WIKITOWN_PUBLIC_URL"] = base  # the app's sheets and QR codes use what was printed here
+    if event is not None:
+        from wikitown.walk.sheets import SERVED_URL_KEY
+
+        event.store.set_kv(SERVED_URL_KEY, base)  # and `plan` run later in another terminal
     proc = subprocess.Popen(cmd, env=env, cwd=str(PROJECT_ROOT))  # .streamlit/config.toml is read from here
     try:
         return proc.wait()
