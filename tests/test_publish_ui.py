@@ -14,10 +14,12 @@ PASSPHRASE = "organizer-passphrase-123"
 
 
 def _texts(at):
+    """What the page shows: Markdown elements as read (parameters are escaped), text and code as they are."""
     out = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "text",
                  "success", "code"):
-        out += [str(e.value) for e in getattr(at, kind)]
+        shown = (lambda v: v) if kind in ("text", "code") else md_shown
+        out += [shown(str(e.value)) for e in getattr(at, kind)]
     return "\n".join(out)
 
 
