@@ -220,8 +220,11 @@ class _RoleWatch:
         self.queue = threading.Lock()
 
     def recent(self, now: float) -> int:
-        while self.failures and self.failures[0] < now - SLOWDOWN_WINDOW:
-            self.failures.popleft()
+        try:
+            while self.failures and self.failures[0] < now - SLOWDOWN_WINDOW:
+                self.failures.popleft()
+        except IndexError:  # another thread emptied it first
+            pass
         return len(self.failures)
 
 
