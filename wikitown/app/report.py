@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from wikitown.app.common import Context, plain_text
-from wikitown.report import build_report, to_csv, to_html, to_markdown, to_wikitext
+from wikitown.report import build_report, to_csv_bytes, to_html, to_markdown, to_wikitext
 
 
 def render(ctx: Context) -> None:
@@ -19,7 +19,7 @@ def render(ctx: Context) -> None:
     for col, (name, data, mime) in zip(cols, [
             ("report.md", to_markdown(report, ctx.lang), "text/markdown"),
             ("report.html", to_html(report, ctx.lang), "text/html"),
-            ("report.csv", "\ufeff" + to_csv(report), "text/csv"),
+            ("report.csv", to_csv_bytes(report).decode("utf-8"), "text/csv"),  # BOM and formula guard kept
             ("results.wiki", to_wikitext(report, ctx.lang), "text/plain")]):
         col.download_button(ctx.t("report.app.download", name=name), data.encode("utf-8"), file_name=name,
                             mime=mime, key=f"dl_{name}")
