@@ -9,9 +9,10 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 if get_script_run_ctx(suppress_warning=True) is None:
+    from wikitown.app import limits
     from wikitown.web import middleware, routes
 
-    app = st.App(__file__, routes=routes(), middleware=middleware())
+    app = st.App(__file__, routes=routes(), middleware=middleware() + limits.middleware())
 else:
     from wikitown.app.common import current_lang, language_switch
     from wikitown.core.i18n import translator

@@ -66,9 +66,9 @@ def api(tmp_path, monkeypatch):
     api_mod._EVENTS.clear()
 
 
-def _join(api, credit="Hanako", code=DEMO_CODE, **extra):
+def _join(api, credit="Hanako", code=DEMO_CODE, headers=None, **extra):
     return requests.post(f"{api.base}/join", data={"code": code, "credit": credit, "licence": "cc-by-4.0", **extra},
-                         timeout=30)
+                         headers=headers, timeout=30)
 
 
 def _token(api, **kw) -> str:
@@ -112,14 +112,18 @@ def test_join_gives_a_token_stored_only_as_its_hash(api):
 
 
 def test_wrong_code_is_refused_in_japanese_then_throttled(api):
-    r = _join(api, code="WRONG")
+    # One phone behind the local proxy (uvicorn believes X-Forwarded-For from loopback here; `serve`
+    # names the proxies it believes). A loopback caller itself is not one client: it could be everyone.
+    phone = {"X-Forwarded-For": "203.0.113.9"}
+    r = _join(api, code="WRONG", headers=phone)
     assert r.status_code == 403 and r.json()["error"] == "phone.error.code"
     assert "参加コード" in r.json()["message"]
     for _ in range(access.MAX_FAILURES - 1):
-        _join(api, code="WRONG")
-    r = _join(api, code=DEMO_CODE)  # even the right code waits now: the lock is per client
+        _join(api, code="WRONG", headers=phone)
+    r = _join(api, code=DEMO_CODE, headers=phone)  # even the right code waits now: the lock is per client
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
     assert r.json()["error"] == "error.too_many_attempts"
+    assert _join(api, code=DEMO_CODE, headers={"X-Forwarded-For": "198.51.100.4"}).status_code == 200  # others join
 
 
 def test_finds_need_a_known_token(api):

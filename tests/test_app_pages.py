@@ -4,7 +4,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.harness.apptest import texts
+from tests.harness.apptest import md_shown, texts
 
 from wikitown.finds.access import DEMO_PASSPHRASES
 from wikitown.core.paths import PROJECT_ROOT
@@ -25,7 +25,7 @@ def test_home_page_in_japanese_by_default(demo_env):
     assert "焼津ウィキペディアタウン（デモ）" in text
     # 156 + 4 rows; two walk spots are in the map file too and are merged (issue #3)
     assert "文化財・スポット：158 件" in text
-    assert "CC BY 4.0" in text  # the demo data's attribution is shown
+    assert "CC BY 4.0" in md_shown(text)  # the demo data's attribution is shown (escaped for Markdown)
 
 
 def test_language_switch_to_english(demo_env):

@@ -13,6 +13,14 @@ def texts(at, kinds=TEXT_KINDS) -> str:
     return "\n".join(out)
 
 
+def md_shown(markdown: str) -> str:
+    """What a reader sees of Markdown source whose only markup is backslash escapes (the app escapes
+    every message parameter: ``File\\:a\\.jpg`` shows as ``File:a.jpg``)."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def click(at, label):
     """Press the button labelled ``label`` and run the script again."""
     for b in at.button:

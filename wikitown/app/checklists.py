@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from wikitown.app.common import Context
+from wikitown.core.markdown import Markdown
 from wikitown.walk.checklists import load_checklists, progress, set_tick, ticks
 
 
@@ -22,7 +23,9 @@ def render(ctx: Context) -> None:
     state = ticks(ctx.event.store)
     for checklist in checklists:
         done, total = progress(checklist, state)
-        with st.expander(t("checklists.ui.heading", title=checklist.title(ctx.lang), done=done, total=total),
+        # Checklists are the event's own Markdown (their items are shown as such): not escaped.
+        with st.expander(t("checklists.ui.heading", title=Markdown(checklist.title(ctx.lang)), done=done,
+                           total=total),
                          expanded=done < total and checklist.name.startswith("organizer")):
             section = None
             for item in checklist.items:

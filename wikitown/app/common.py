@@ -12,7 +12,7 @@ from wikitown.finds import access
 from wikitown.core.errors import TooManyAttempts, WikitownError
 from wikitown.gaps.collect import load_configured_opendata
 from wikitown.store.events import DEMO_EVENT, Event, list_events, open_event
-from wikitown.core.markdown import markdown_text
+from wikitown.core.markdown import Markdown, markdown_param
 from wikitown.core.i18n import LANGUAGES, normalise_lang, translator
 
 
@@ -22,6 +22,13 @@ class Context:
     lang: str
     t: object  # translator bound to ``lang``
     role: str | None
+
+    def plain(self, key: str, **params) -> str:
+        """A message for plain text (st.text, select options, file names): parameters as typed.
+        ``t`` is for everything shown as Markdown, its parameters escaped."""
+        from wikitown.core.i18n import t
+
+        return t(key, self.lang, **params)
 
 
 def current_lang() -> str:
@@ -79,7 +86,7 @@ def get_event(t) -> Event | None:
     try:
         return _open_event_cached(str(path), (path / "event.toml").stat().st_mtime)
     except WikitownError as exc:
-        st.error(t("app.event_error", name=slug, error=exc.message(current_lang())))
+        st.error(t("app.event_error", name=slug, error=exc.message(current_lang(), markdown=True)))
         return None
 
 
@@ -124,14 +131,21 @@ def set_role(event: Event, role: str | None) -> None:
 
 
 def _client_id() -> str:
-    """The throttling bucket's client. Only a real address string counts: anything else (no
-    request context; AppTest's stand-in object, whose text differs on every run) is one shared
-    bucket, so wrong guesses can never escape the count by looking new each time."""
+    """The throttling bucket's client (see :func:`access.client_key`): the address the server
+    saw, or this session when there is none to trust."""
     try:
         ip = st.context.ip_address
-    except Exception:  # older Streamlit or no request context
-        return ""
-    return ip if isinstance(ip, str) else ""
+        forwarded = st.context.headers.get("X-Forwarded-For") if st.context.headers else None
+    except Exception:  # no request context
+        ip = forwarded = None
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        run_ctx = get_script_run_ctx()
+        session = run_ctx.session_id if run_ctx else ""
+    except Exception:
+        session = ""
+    return access.client_key(ip, forwarded, session)
 
 
 def join_form(event: Event, t) -> None:
@@ -143,7 +157,7 @@ def join_form(event: Event, t) -> None:
         try:
             ok = access.check_event_code(event.dir, event.config.code, code, _client_id())
         except TooManyAttempts as exc:
-            st.error(exc.message(current_lang()))
+            st.error(exc.message(current_lang(), markdown=True))
             return
         if ok:
             if role_for(event) not in ("librarian", "organizer"):
@@ -170,7 +184,7 @@ def login_form(event: Event, role: str, t) -> None:
         try:
             ok = access.check_passphrase(event.dir, role, phrase, _client_id())
         except TooManyAttempts as exc:
-            st.error(exc.message(current_lang()))
+            st.error(exc.message(current_lang(), markdown=True))
             return
         if ok:
             set_role(event, role)
@@ -185,7 +199,7 @@ def page_context(page: str) -> Context | None:
     """Frame a page: event, language, access. Returns None (page stops) when the
     visitor may not see it; shows the join or sign-in form instead."""
     lang = current_lang()
-    t = translator(lang)
+    t = translator(lang, markdown=True)  # every parameter escaped: pages show messages as Markdown
     event = get_event(t)
     if event is None:
         st.stop()
@@ -207,11 +221,13 @@ def attribution(ctx: Context) -> None:
 
 
 def show_error(ctx: Context, exc: WikitownError) -> None:
-    st.error(exc.message(ctx.lang))
+    st.error(exc.message(ctx.lang, markdown=True))
 
 
-# Text someone typed inside a message Streamlit renders as Markdown.
-md_escape = markdown_text
+def md_escape(value) -> Markdown:
+    """Text someone typed, for Markdown built outside the catalogues. Inside a message this is not
+    needed: ``ctx.t`` escapes every parameter (and leaves these alone, so nothing is escaped twice)."""
+    return markdown_param(value)
 
 
 def plain_text(text: str) -> None:

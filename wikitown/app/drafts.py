@@ -123,7 +123,7 @@ def editor(ctx: Context, draft: review.Draft) -> None:
             except WikitownError as exc:
                 show_error(ctx, exc)
             else:
-                st.session_state["saved_findings"] = (rev_id, [f.message(ctx.lang) for f in findings])
+                st.session_state["saved_findings"] = (rev_id, [f.message(ctx.lang, markdown=True) for f in findings])
                 st.rerun()
         saved = st.session_state.pop("saved_findings", None)
         if saved:
@@ -131,7 +131,7 @@ def editor(ctx: Context, draft: review.Draft) -> None:
         findings = drafts.check_draft(store, draft.id)
         st.markdown(f"**{t('drafts.findings', count=len(findings))}**")
         for f in findings:
-            st.warning(f.message(ctx.lang))
+            st.warning(f.message(ctx.lang, markdown=True))
     with right:
         st.markdown(f"**{t('drafts.hints')}**")
         st.caption(t("drafts.hints_help"))

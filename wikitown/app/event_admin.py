@@ -8,6 +8,7 @@ import streamlit as st
 
 from wikitown.app.common import Context, set_role, show_error
 from wikitown.finds import access
+from wikitown.core import i18n
 from wikitown.core.errors import WikitownError
 from wikitown.store.events import create_event, event_path_for, open_event
 from wikitown.core.geo import parse_latlon
@@ -17,8 +18,8 @@ def render(ctx: Context) -> None:
     t = ctx.t
     cfg = ctx.event.config
     st.subheader(t("event.ui.current"))
-    st.text(t("event.ui.summary", name=cfg.name, wiki=cfg.wiki, code=cfg.code, lat=cfg.area.lat, lon=cfg.area.lon,
-              radius=cfg.area.radius_km, folder=ctx.event.dir))
+    st.text(i18n.t("event.ui.summary", ctx.lang, name=cfg.name, wiki=cfg.wiki, code=cfg.code, lat=cfg.area.lat, lon=cfg.area.lon,
+                   radius=cfg.area.radius_km, folder=ctx.event.dir))  # plain text: nothing to escape
     st.caption(t("event.ui.edit_hint", path=ctx.event.dir / "event.toml"))
     st.subheader(t("event.ui.new"))
     with st.form("new_event"):

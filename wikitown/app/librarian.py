@@ -72,10 +72,10 @@ def _lookup(ctx: Context) -> None:
     try:
         found = ndl.lookup_isbn(code, endpoint=ctx.event.service("ndl_search"), client=ctx.event.http_client())
     except (ServiceUnavailable, ServiceError) as exc:
-        st.session_state["lookup_message"] = ("warning", exc.message(ctx.lang) + " " + ctx.t("librarian.book.manual"))
+        st.session_state["lookup_message"] = ("warning", exc.message(ctx.lang, markdown=True) + " " + ctx.t("librarian.book.manual"))
         return
     except WikitownError as exc:
-        st.session_state["lookup_message"] = ("error", exc.message(ctx.lang))
+        st.session_state["lookup_message"] = ("error", exc.message(ctx.lang, markdown=True))
         return
     if found is None:
         st.session_state["lookup_message"] = ("warning", ctx.t("librarian.book.not_found", isbn=code))

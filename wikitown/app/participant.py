@@ -6,6 +6,8 @@ with ``st.text`` (never Markdown or HTML).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 
 import streamlit as st
@@ -19,9 +21,10 @@ from wikitown.finds import access
 from wikitown.core.errors import TooManyAttempts, WikitownError
 from wikitown.core import licences
 from wikitown.core.licences import LICENCES
-from wikitown.finds.capture import (edit_find, get_participant, join_event, my_finds, nearest_sites,
-                            submit_find, suggest_site)
+from wikitown.finds.capture import (edit_find, join_event, my_finds, nearest_sites,
+                                    phone_participant, submit_find, suggest_site)
 from wikitown.core.geo import valid_coord
+from wikitown.core.markdown import Markdown
 from wikitown.report import participant_outcomes
 from wikitown.finds.photos import read_photo
 
@@ -29,16 +32,11 @@ from wikitown.finds.photos import read_photo
 
 def error_text(exc: WikitownError, lang: str) -> str:
     """An error's message with the user's own text escaped (alerts render Markdown)."""
-    from wikitown.core.i18n import t
-
-    text = t(exc.key, lang, **{k: md_escape(v) for k, v in exc.params.items()})
-    return text if text != exc.key else md_escape(str(exc))
+    return exc.message(lang, markdown=True)
 
 
 def file_text(result, lang: str) -> str:
-    from wikitown.core.i18n import t
-
-    return t(result.key, lang, name=md_escape(result.name), **{k: md_escape(v) for k, v in result.params.items()})
+    return result.message(lang, markdown=True)
 
 
 PID_KEY = "participant_id"
@@ -70,7 +68,7 @@ def _participant(ctx: Context) -> dict | None:
     pid = st.session_state.get(PID_KEY) or st.query_params.get("p")
     if not pid:
         return None
-    person = get_participant(ctx.event, pid)
+    person = phone_participant(ctx.event, pid)
     if person is not None:
         st.session_state[PID_KEY] = pid
     return person
@@ -89,8 +87,12 @@ def consent_form(ctx: Context, person: dict | None = None) -> None:
         licence = st.radio(t("participant.consent.licence"), LICENCE_ORDER,
                            index=LICENCE_ORDER.index(default) if default in LICENCE_ORDER else 0,
                            format_func=lambda k: t(f"participant.licence.{k}"), key="participant_licence")
-        team = st.number_input(t("participant.consent.team"), min_value=1, max_value=99, step=1,
-                               value=(person or {}).get("team"), help=t("participant.consent.team_help"))
+        # A float widget: Streamlit turns a non-finite float into the default itself, where an int
+        # widget's int(NaN) from a hand-made websocket message is a traceback. join_event checks it.
+        known_team = (person or {}).get("team")
+        team = st.number_input(t("participant.consent.team"), min_value=1.0, max_value=99.0, step=1.0, format="%d",
+                               value=float(known_team) if known_team else None,
+                               help=t("participant.consent.team_help"))
         agree = st.checkbox(t("participant.consent.agree"), key="participant_agree")
         submitted = st.form_submit_button(t("participant.consent.button"), type="primary")
     if submitted:
@@ -99,7 +101,7 @@ def consent_form(ctx: Context, person: dict | None = None) -> None:
             return
         try:
             pid = join_event(ctx.event, name, licence, wiki_user=wiki, lang=ctx.lang,
-                             team=int(team) if team else None, participant_id=(person or {}).get("id"))
+                             team=team, participant_id=(person or {}).get("id"))  # join_event checks it
         except WikitownError as exc:
             st.error(error_text(exc, ctx.lang))
             return
@@ -211,13 +213,12 @@ def capture(ctx: Context, person: dict) -> None:
         order += sorted((k for k in names if k not in set(order)), key=lambda k: names[k][0])
     else:
         order = sorted(names, key=lambda k: names[k][0])
-    auto_label = (t("participant.site.auto_match", site=names[match.site_id][0]) if match.site_id
-                  else t("participant.site.auto_queue"))
+    auto_label = (ctx.plain("participant.site.auto_match", site=names[match.site_id][0]) if match.site_id
+                  else ctx.plain("participant.site.auto_queue"))  # a select option: plain text
     choice = st.selectbox(t("participant.site.label"), [AUTO] + order, key=f"participant_site_{n}",
                           format_func=lambda k: auto_label if k == AUTO else names[k][0])
     note = st.text_area(t("participant.capture.note"), key=f"participant_note_{n}", max_chars=5000)
     fields = _note_fields(ctx, f"participant_field_{n}_")
-    key = st.session_state.setdefault("participant_client_key", secrets.token_urlsafe(16))
     if st.button(t("participant.capture.send"), type="primary", key=f"participant_send_{n}"):
         if not files and not note.strip() and not fields:
             st.warning(t("participant.capture.empty"))
@@ -226,18 +227,32 @@ def capture(ctx: Context, person: dict) -> None:
             try:
                 result = submit_find(ctx.event, person["id"], files, note=note, fields=fields,
                                      browser_location=browser, site_id=None if choice == AUTO else choice,
-                                     client_key=key)
+                                     client_id=capture_id(files, note, fields, choice) if note.strip() or fields
+                                     else st.session_state.setdefault("participant_client_key",
+                                                                      "page-" + secrets.token_hex(16)))
             except WikitownError as exc:
                 st.error(error_text(exc, ctx.lang))
                 return
         st.session_state["participant_last_result"] = result
-        if result.find_id:
-            # A new form for the next find; the old key stays with the stored find.
-            st.session_state["participant_client_key"] = secrets.token_urlsafe(16)
+        if result.find_id:  # a new form for the next find; the old id stays with the stored find
+            st.session_state["participant_client_key"] = "page-" + secrets.token_hex(16)
         # Even when nothing was stored (every file already sent or refused) the form is cleared:
         # the results are shown above, and those files must not go again with the next photo.
         st.session_state["participant_upload_round"] = n + 1
         st.rerun()
+
+
+def capture_id(files, note: str, fields: dict, site_choice) -> str:
+    """This page's id for a capture with a note or note fields, from what is sent: the same note,
+    fields, site and photos sent again (after a crash, from a new session) are the same find, not
+    a second one. (Photos alone are one photo anyway, by their bytes; the phone page keeps a
+    random id per capture in its outbox instead.)"""
+    digest = hashlib.sha256()
+    for part in (note, json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str), str(site_choice)):
+        digest.update(part.encode("utf-8") + b"\x1f")
+    for sha in sorted(hashlib.sha1(bytes(data)).hexdigest() for _name, data in files or []):
+        digest.update(sha.encode())
+    return "page-" + digest.hexdigest()[:40]
 
 
 def _note_fields(ctx: Context, prefix: str) -> dict:
@@ -336,7 +351,7 @@ def render(ctx: Context) -> None:
         consent_form(ctx, person)
         return
     st.caption(t("participant.consent.as", name=md_escape(person["display_name"]),
-                 licence=licences.label(person["licence"])))
+                 licence=Markdown(licences.label(person["licence"]))))  # our own label
     if st.button(t("participant.consent.change"), key="participant_change_profile"):
         st.session_state["participant_edit_profile"] = True
         st.rerun()

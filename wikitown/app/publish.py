@@ -116,7 +116,7 @@ def _held(ctx: Context, plan) -> None:
                 c1.image(str(path), width=160)
             c2.text(f"{a.site_name} · {a.author or '-'} · {a.media_sha1[:12]}")
             for n in a.holds:
-                (c2.info if a.released else c2.warning)(n.message(ctx.lang))
+                (c2.info if a.released else c2.warning)(n.message(ctx.lang, markdown=True))
             if a.released:
                 if c2.button(ctx.t("publish.ui.hold_again"), key=_key(ctx, f"hold_{a.media_sha1}")):
                     decisions.hold_again(ctx.event.store, a.media_sha1)
@@ -209,7 +209,7 @@ def _show_plan(ctx: Context, plan) -> None:
     for e in plan.errors:
         show_error(ctx, e)
     for n in plan.notices:
-        st.warning(n.message(ctx.lang))
+        st.warning(n.message(ctx.lang, markdown=True))
     for a in plan.files:
         # Expander labels render Markdown: the site's name (from open data) and the title built from it
         label = ctx.t(f"publish.plan.file.{a.status if a.status != 'todo' else a.kind}", title=md_escape(a.title),
@@ -217,23 +217,23 @@ def _show_plan(ctx: Context, plan) -> None:
                       find=md_escape(a.find_id))
         with st.expander(label, expanded=open_all):
             if a.author:
-                st.text(ctx.t("publish.plan.route.own" if a.own_work else "publish.plan.route.vrt",
-                              author=a.author, uploader=a.uploader or ctx.t("publish.plan.organizer_account")))
+                st.text(ctx.plain("publish.plan.route.own" if a.own_work else "publish.plan.route.vrt",
+                                  author=a.author, uploader=a.uploader or ctx.plain("publish.plan.organizer_account")))
             for n in a.holds:
-                st.warning(n.message(ctx.lang))
+                st.warning(n.message(ctx.lang, markdown=True))
             for n in a.notices:
-                st.warning(n.message(ctx.lang))
+                st.warning(n.message(ctx.lang, markdown=True))
             if a.status in ("todo", "held") and a.kind == "upload":
-                st.text(ctx.t("publish.plan.summary", summary=a.summary))
+                st.text(ctx.plain("publish.plan.summary", summary=a.summary))
                 st.code(a.text, language=None, wrap_lines=True)
     for a in plan.pages:
         label = ctx.t(f"publish.plan.page.{a.status if a.status != 'todo' else 'edit'}", title=md_escape(a.title),
                       site=md_escape(a.site_name), base=a.base_revid or "-")
         with st.expander(label, expanded=open_all):
             for n in a.notices:
-                st.warning(n.message(ctx.lang))
+                st.warning(n.message(ctx.lang, markdown=True))
             if a.status == "todo":
-                st.text(ctx.t("publish.plan.summary", summary=a.summary))
+                st.text(ctx.plain("publish.plan.summary", summary=a.summary))
                 st.code(a.text, language=None, wrap_lines=True)
 
 

@@ -28,9 +28,9 @@ def render(ctx: Context) -> None:
 def outcome_lines(ctx: Context, outcome) -> None:
     """Under one of the participant's finds: the published files and the article it fed."""
     for title in outcome.files:
-        plain_text(ctx.t("report.mine.photo_published", title=title))
+        plain_text(ctx.plain("report.mine.photo_published", title=title))
     if outcome.photos_waiting:
         st.caption(ctx.t("report.mine.photo_waiting"))
     if outcome.draft_title:
-        plain_text(ctx.t("report.mine.article", title=outcome.draft_title,
-                         state=ctx.t(f"drafts.state.{outcome.draft_state}")))
+        plain_text(ctx.plain("report.mine.article", title=outcome.draft_title,
+                             state=ctx.plain(f"drafts.state.{outcome.draft_state}")))

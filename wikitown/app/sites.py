@@ -105,7 +105,7 @@ def _progress_bar(ctx: Context):
 
 def _show_report(ctx: Context, report) -> None:
     for failure in report.failures:
-        st.error(ctx.t("sites.ui.failed", source=md_escape(failure.label), error=md_escape(failure.message(ctx.lang))))
+        st.error(ctx.t("sites.ui.failed", source=md_escape(failure.label), error=md_escape(failure.message(ctx.lang, markdown=True))))
     issues = [{ctx.t("sites.ui.col.source"): res.source, ctx.t("sites.ui.col.line"): i.line,
                ctx.t("sites.ui.col.reason"): i.message(ctx.lang), ctx.t("sites.ui.col.action"): ctx.t(f"sites.issue.{i.action}")}
               for res in report.results for i in res.issues]
@@ -153,7 +153,7 @@ def _sources_panel(ctx: Context) -> None:
                 report = import_files(ctx.event, files, progress=_progress_bar(ctx))
                 _show_report(ctx, report)
             except WikitownError as exc:
-                st.error(exc.message(ctx.lang))
+                st.error(exc.message(ctx.lang, markdown=True))
         if st.button(ctx.t("sites.ui.run_gaps"), key="sites_gaps", type="primary"):
             report = run_gaps(ctx.event, progress=_progress_bar(ctx))
             _show_report(ctx, report)

@@ -47,6 +47,10 @@ def register(sub) -> None:
 
 
 def _new(args) -> int:
+    from wikitown.store.events import check_join_code
+
+    if args.code:
+        check_join_code(args.code)  # a code chosen by hand: as hard to guess as a made-up one
     lat, lon = args.center
     event = create_event(args.dir, name=args.name, lat=lat, lon=lon, radius_km=args.radius_km, wiki=args.wiki,
                          municipality_code=args.municipality_code, municipality=args.municipality,

@@ -4,6 +4,7 @@ camera and location)."""
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 
@@ -18,11 +19,16 @@ def register(sub) -> None:
                                      "and location (self-signed certificate)")
     p.add_argument("--https", action="store_true", help="make (or reuse) a self-signed certificate and serve HTTPS")
     p.add_argument("--port", type=int, default=8501)
-    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every interface)")
+    p.add_argument("--host", default=None,
+                   help="address to listen on (default: 127.0.0.1, this computer only; every interface with "
+                        "--https or --public-url)")
+    p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDR",
+                   help="a proxy whose X-Forwarded-For header is believed (repeatable; default: none)")
     p.add_argument("--event", metavar="DIR", help="the event folder participants join (default: the first event)")
     p.add_argument("--public-url", metavar="URL", default="",
                    help="the address phones use, e.g. https://walk.example.org behind a reverse proxy (default: the "
-                        "event's public_url, else this computer's address); goes into join links, QR codes, sheets")
+                        "event's public_url, else this computer's address); goes into join links, QR codes, sheets "
+                        "and the allowed host names, and makes the server listen on every interface")
     p.add_argument("--print-only", action="store_true", help="print the addresses and the command, start nothing")
     p.set_defaults(func=_serve)
 
@@ -40,20 +46,24 @@ def _serve(args) -> int:
 
         found = list_events()
         event = open_event(found[0]) if found else None
-    local_only = args.host in ("127.0.0.1", "localhost", "::1")
+    from wikitown.finds.serve import LOCAL_HOSTS, allowed_hosts, listen_address
+
+    public_url = args.public_url or (event.config.public_url if event else "")
+    host = listen_address(args.host, https=args.https, public_url=public_url)
+    local_only = host in LOCAL_HOSTS
     ip = "127.0.0.1" if local_only else lan_ip()
     scheme = "https" if args.https else "http"
     cert = None
     if args.https:
         cert = ensure_certificate(["127.0.0.1"] + ([ip] if ip and ip != "127.0.0.1" else []))
         print(t("finds.cli.serve_cert", args.lang, path=cert.cert_path, fingerprint=cert.fingerprint))
-    else:
+    elif not local_only and not public_url:
         print(t("finds.cli.serve_http_warning", args.lang))
     print(t("finds.cli.serve_local", args.lang, url=f"{scheme}://localhost:{args.port}/"))
     if ip is None:
         print(t("finds.cli.serve_no_lan", args.lang))
         ip = "127.0.0.1"
-    base = (args.public_url or (event.config.public_url if event else "") or f"{scheme}://{ip}:{args.port}").rstrip("/")
+    base = (public_url or f"{scheme}://{ip}:{args.port}").rstrip("/")
     if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base):
         print(f"wikitown: --public-url must be an http(s) address, not {base!r}", file=sys.stderr)
         return 2
@@ -61,12 +71,17 @@ def _serve(args) -> int:
     print(t("phone.cli.public_url", args.lang, url=base))
     print(t("finds.cli.serve_url", args.lang, url=url))
     print(qr_text(url))
-    cmd = streamlit_command(port=args.port, address=args.host, server_address=ip, cert=cert)
+    if local_only and not public_url:
+        print(t("security.serve.local_only", args.lang))
+    served = [ip, host] + ([socket.gethostname()] if not local_only else [])
+    cmd = streamlit_command(port=args.port, address=host, server_address=ip, cert=cert,
+                            hosts=allowed_hosts(served, public_url),
+                            max_upload_mb=event.config.max_upload_mb if event else None)
     if args.print_only:
         print(" ".join(cmd))
         return 0
     sys.stdout.flush()
-    env = serve_env(event.dir if event else None)
+    env = serve_env(event.dir if event else None, args.trusted_proxy)
     env["WIKITOWN_PUBLIC_URL"] = base  # the app's sheets and QR codes use what was printed here
     if event is not None:
         from wikitown.walk.sheets import SERVED_URL_KEY

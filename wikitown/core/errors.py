@@ -18,12 +18,19 @@ class WikitownError(Exception):
             self.key = key
         super().__init__(message or self.key)
 
-    def message(self, lang: str = "en") -> str:
+    def message(self, lang: str = "en", *, markdown: bool = False) -> str:
+        """In ``lang``; ``markdown=True`` for a Markdown element (parameters escaped)."""
         from wikitown.core.i18n import t
 
-        text = t(self.key, lang, **self.params)
+        text = t(self.key, lang, markdown=markdown, **self.params)
         # Fall back to the English text given at raise time if the key is unknown.
-        return text if text != self.key else str(self)
+        if text != self.key:
+            return text
+        if markdown:
+            from wikitown.core.markdown import markdown_param
+
+            return markdown_param(str(self))
+        return str(self)
 
 
 class ConfigError(WikitownError):

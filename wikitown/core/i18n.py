@@ -39,19 +39,34 @@ def normalise_lang(lang: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def t(key: str, lang: str | None = None, **params) -> str:
-    """The message ``key`` in ``lang``; the key itself when no catalogue has it."""
+def t(key: str, lang: str | None = None, *, markdown: bool = False, **params) -> str:
+    """The message ``key`` in ``lang``; the key itself when no catalogue has it.
+
+    ``markdown=True`` when the message is shown as Markdown (Streamlit's st.warning, st.error,
+    st.write ...): every parameter is then escaped, so a site name, a file name or a line
+    quoted from a draft shows as typed and never becomes a link, an image or a heading. The
+    templates themselves are ours; values of :class:`~wikitown.core.markdown.Markdown` are
+    taken as already safe."""
     lang = normalise_lang(lang)
     text = catalogue(lang).get(key)
     if text is None:
         other = "en" if lang == "ja" else "ja"
         text = catalogue(other).get(key, key)
     if params:
+        if markdown:
+            from wikitown.core.markdown import markdown_param
+
+            params = {k: markdown_param(v) for k, v in params.items()}
         text = text.format_map(_Missing(params))
+    if markdown:
+        from wikitown.core.markdown import Markdown
+
+        text = Markdown(text)
     return text
 
 
-def translator(lang: str | None):
-    """A ``t`` bound to one language, for pages and reports."""
+def translator(lang: str | None, *, markdown: bool = False):
+    """A ``t`` bound to one language, for pages and reports (``markdown=True``: for text shown
+    as Markdown, its parameters escaped)."""
     lang = normalise_lang(lang)
-    return lambda key, **params: t(key, lang, **params)
+    return lambda key, **params: t(key, lang, markdown=markdown, **params)

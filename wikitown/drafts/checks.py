@@ -72,12 +72,18 @@ class Finding:
     excerpt: str = ""
     params: dict = field(default_factory=dict)
 
-    def message(self, lang: str = "ja") -> str:
+    def message(self, lang: str = "ja", *, markdown: bool = False) -> str:
+        """``markdown=True`` for a Markdown element: the quoted draft text is escaped."""
         from wikitown.core.i18n import t
 
-        where = t("drafts.check.where", lang, section=self.section or t("drafts.check.lead", lang),
-                  line=self.line)
-        return f"{where}: {t('drafts.check.' + self.code, lang, excerpt=self.excerpt, **self.params)}"
+        where = t("drafts.check.where", lang, markdown=markdown,
+                  section=self.section or t("drafts.check.lead", lang, markdown=markdown), line=self.line)
+        text = t("drafts.check." + self.code, lang, markdown=markdown, excerpt=self.excerpt, **self.params)
+        if markdown:
+            from wikitown.core.markdown import Markdown
+
+            return Markdown(f"{where}: {text}")
+        return f"{where}: {text}"
 
 
 class _Doc:

@@ -29,11 +29,11 @@ class InvalidISBN(InputError):
         self.reason = reason
         super().__init__(f"invalid ISBN {isbn!r} ({reason})", isbn=isbn, reason=reason)
 
-    def message(self, lang: str = "en") -> str:
+    def message(self, lang: str = "en", *, markdown: bool = False) -> str:
         from wikitown.core.i18n import t
 
-        reason = t(f"citations.isbn_reason.{self.reason.replace(' ', '_')}", lang)
-        return t(self.key, lang, isbn=self.isbn, reason=reason)
+        reason = t(f"citations.isbn_reason.{self.reason.replace(' ', '_')}", lang, markdown=markdown)
+        return t(self.key, lang, markdown=markdown, isbn=self.isbn, reason=reason)
 
 
 def compact(text: str) -> str:

@@ -3,7 +3,11 @@ organizers and librarians.
 
 Only scrypt hashes are kept, in the per-user state folder (``WIKITOWN_HOME``),
 never in the event folder or in git. Wrong guesses are limited per role and
-client: after ``MAX_FAILURES`` in a row, each further try waits longer.
+client: after ``MAX_FAILURES`` in a row, each further try from that client waits
+longer (a per-client lock-out); many failures of one role from all clients together
+only slow that role down, so no one can lock a role out for everyone. The client is
+the address the server saw; forwarding headers count only from proxies the organizer
+named (``serve --trusted-proxy``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ import hmac
 import json
 import os
 import secrets
+import sqlite3
+import threading
 import time
+from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,6 +41,11 @@ ALLOWED = {
 MAX_FAILURES = 5
 LOCK_SECONDS = 30  # doubled for every failure past MAX_FAILURES, up to MAX_LOCK_SECONDS
 MAX_LOCK_SECONDS = 900
+EXPIRE_SECONDS = 24 * 3600  # a counter idle this long (and not locking) is forgotten
+MAX_BUCKETS = 50_000  # oldest counters go first past this many
+SLOWDOWN_WINDOW = 60.0  # seconds
+SLOWDOWN_AFTER = 30  # failures of one role within the window, from all clients together
+SLOWDOWN_SECONDS = 1.0  # each try of that role then waits its turn and this long
 MIN_PASSPHRASE = 8
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
@@ -93,49 +105,215 @@ def set_passphrase(event_dir: Path, role: str, passphrase: str) -> None:
                            key="error.passphrase_short", min=MIN_PASSPHRASE)
     with _locked_json(_event_state_dir(event_dir) / "access.json") as data:
         data.setdefault("hashes", {})[role] = hash_passphrase(passphrase)
+        data.pop("failures", None)  # counters of older versions: now in attempts.sqlite
 
 
 def has_passphrase(event_dir: Path, role: str) -> bool:
-    path = _event_state_dir(event_dir) / "access.json"
-    try:
-        return role in json.loads(path.read_text()).get("hashes", {})
-    except (FileNotFoundError, ValueError):
+    return role in _hashes(event_dir)
+
+
+class _Attempts:
+    """Failed guesses per (role, client) in a small SQLite file beside the hashes.
+
+    One row per bucket, pruned as it goes: entries idle longer than ``EXPIRE_SECONDS``
+    are deleted and at most ``MAX_BUCKETS`` are kept, so a flood of made-up clients
+    neither fills the disk nor slows down the next join (a lookup is one indexed row,
+    never a whole file read under one lock).
+    """
+
+    def __init__(self, event_dir: Path):
+        self.path = _event_state_dir(event_dir) / "attempts.sqlite"
+
+    def _connection(self) -> tuple[sqlite3.Connection, threading.Lock]:
+        """One connection per file for the process, kept open: opening and closing a WAL
+        database for every guess costs milliseconds (the close checkpoints)."""
+        key = str(self.path)
+        with _CONNECTIONS_GUARD:
+            found = _CONNECTIONS.get(key)
+            if found is not None and self.path.exists():
+                return found
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS failures (bucket TEXT PRIMARY KEY, count INTEGER NOT NULL, "
+                         "until REAL NOT NULL, last REAL NOT NULL)")
+            conn.execute("CREATE INDEX IF NOT EXISTS failures_last ON failures (last)")
+            _CONNECTIONS[key] = (conn, threading.Lock())
+            return _CONNECTIONS[key]
+
+    @contextmanager
+    def transaction(self):
+        conn, lock = self._connection()
+        with lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def count(self) -> int:
+        if not self.path.exists():
+            return 0
+        conn, lock = self._connection()
+        with lock:
+            return conn.execute("SELECT count(*) FROM failures").fetchone()[0]
+
+
+_CONNECTIONS: dict[str, tuple[sqlite3.Connection, threading.Lock]] = {}
+_CONNECTIONS_GUARD = threading.Lock()
+
+
+def _forget_connection(path: Path) -> None:
+    with _CONNECTIONS_GUARD:
+        found = _CONNECTIONS.pop(str(path), None)
+    if found is not None:
+        found[0].close()
+
+
+_LAST_PRUNE: dict[str, float] = {}
+PRUNE_EVERY = 60.0  # seconds: pruning counts every row, so not on each failure
+
+
+def _prune(conn: sqlite3.Connection, now: float, path: str = "") -> None:
+    if path and now - _LAST_PRUNE.get(path, 0.0) < PRUNE_EVERY:
+        return
+    _LAST_PRUNE[path] = now
+    conn.execute("DELETE FROM failures WHERE last < ? AND until < ?", (now - EXPIRE_SECONDS, now))
+    extra = conn.execute("SELECT count(*) FROM failures").fetchone()[0] - MAX_BUCKETS
+    if extra > 0:
+        conn.execute("DELETE FROM failures WHERE bucket IN (SELECT bucket FROM failures ORDER BY last LIMIT ?)",
+                     (extra,))
+
+
+def _throttle_check(conn: sqlite3.Connection, bucket: str, now: float) -> None:
+    row = conn.execute("SELECT until FROM failures WHERE bucket = ?", (bucket,)).fetchone()
+    if row and row[0] > now:
+        raise TooManyAttempts(int(row[0] - now) + 1)
+
+
+def _record(conn: sqlite3.Connection, bucket: str, ok: bool, now: float, path: str = "") -> None:
+    if ok:
+        conn.execute("DELETE FROM failures WHERE bucket = ?", (bucket,))
+        return
+    row = conn.execute("SELECT count FROM failures WHERE bucket = ?", (bucket,)).fetchone()
+    count = (row[0] if row else 0) + 1
+    extra = count - MAX_FAILURES
+    until = now + min(LOCK_SECONDS * 2 ** min(extra, 20), MAX_LOCK_SECONDS) if extra >= 0 else 0
+    conn.execute("INSERT OR REPLACE INTO failures (bucket, count, until, last) VALUES (?, ?, ?, ?)",
+                 (bucket, count, until, now))
+    _prune(conn, now, path)
+
+
+class _RoleWatch:
+    """Failures of one role across all clients in the last ``SLOWDOWN_WINDOW`` seconds (this
+    process: the app serves every phone from one). Past ``SLOWDOWN_AFTER`` of them, every try
+    of that role waits its turn and ``SLOWDOWN_SECONDS`` more: guessing from many addresses
+    gets slow, while the right passphrase or code still works for everyone - a role is never
+    locked out as a whole."""
+
+    def __init__(self):
+        self.failures: deque[float] = deque(maxlen=10_000)
+        self.queue = threading.Lock()
+
+    def recent(self, now: float) -> int:
+        try:
+            while self.failures and self.failures[0] < now - SLOWDOWN_WINDOW:
+                self.failures.popleft()
+        except IndexError:  # another thread emptied it first
+            pass
+        return len(self.failures)
+
+
+_WATCHES: dict[tuple[str, str], _RoleWatch] = {}
+_WATCHES_GUARD = threading.Lock()
+
+
+def _watch(event_dir: Path, role: str) -> _RoleWatch:
+    with _WATCHES_GUARD:
+        return _WATCHES.setdefault((str(Path(event_dir).resolve()), role), _RoleWatch())
+
+
+def _attempt(event_dir: Path, role: str, client: str, check) -> bool:
+    """One guess: refused while this client is locked, slowed while the role is under attack."""
+    watch = _watch(event_dir, role)
+    busy = watch.recent(time.time()) >= SLOWDOWN_AFTER
+    with watch.queue if busy else _NO_LOCK:
+        if busy:
+            time.sleep(SLOWDOWN_SECONDS)
+        # Loopback or no address: whoever it is cannot be told apart from everyone else, so only
+        # the role's slowdown applies (a shared count would let one person lock out all).
+        counted = client not in ("", "127.0.0.1", "::1")
+        bucket = f"{role}:{client}"
+        attempts = _Attempts(event_dir)
+        if counted:
+            with attempts.transaction() as conn:
+                _throttle_check(conn, bucket, time.time())
+        ok = bool(check())  # scrypt takes a while: not inside the write transaction
+        if counted:
+            with attempts.transaction() as conn:
+                _record(conn, bucket, ok, time.time(), str(attempts.path))
+        if not ok:
+            watch.failures.append(time.time())
+    return ok
+
+
+class _NoLockType:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
         return False
 
 
-def _throttle_check(data: dict, bucket: str, now: float) -> None:
-    entry = data.get("failures", {}).get(bucket)
-    if entry and entry.get("until", 0) > now:
-        raise TooManyAttempts(int(entry["until"] - now) + 1)
+_NO_LOCK = _NoLockType()
 
 
-def _record(data: dict, bucket: str, ok: bool, now: float) -> None:
-    failures = data.setdefault("failures", {})
-    if ok:
-        failures.pop(bucket, None)
-        return
-    entry = failures.setdefault(bucket, {"count": 0, "until": 0})
-    entry["count"] += 1
-    extra = entry["count"] - MAX_FAILURES
-    if extra >= 0:
-        entry["until"] = now + min(LOCK_SECONDS * 2 ** extra, MAX_LOCK_SECONDS)
+def stored_attempt_buckets(event_dir: Path) -> int:
+    """How many (role, client) failure counters are kept (they expire)."""
+    return _Attempts(event_dir).count()
 
 
-def _attempt(event_dir: Path, bucket: str, check) -> bool:
-    now = time.time()
-    with _locked_json(_event_state_dir(event_dir) / "access.json") as data:
-        _throttle_check(data, bucket, now)
-        ok = bool(check(data))
-        _record(data, bucket, ok, now)
-    return ok
+def _hashes(event_dir: Path) -> dict:
+    path = _event_state_dir(event_dir) / "access.json"
+    try:
+        return json.loads(path.read_text()).get("hashes", {})
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+TRUSTED_PROXIES_ENV = "WIKITOWN_TRUSTED_PROXIES"
+
+
+def client_key(address, forwarded_for: str | None, session_id: str = "") -> str:
+    """Who is guessing, for the per-client count.
+
+    ``address`` is what the server saw. ``wikitown serve`` tells the server (uvicorn's
+    ``FORWARDED_ALLOW_IPS``) to read ``X-Forwarded-For`` only from the proxies named with
+    ``--trusted-proxy``, and sets ``WIKITOWN_TRUSTED_PROXIES``. Without that (a bare
+    ``streamlit run``), the server believes the header from loopback, so an address that
+    came with the header is anyone's to invent: it does not count. Loopback and unknown
+    clients (a proxy that sends no header, the organizer's own laptop, tests) are counted
+    per session, never all together: one person's wrong guesses lock out no one else.
+    Without a session either, the result is "": not counted per client at all (only the
+    role's slowdown applies).
+    """
+    trusted_setup = TRUSTED_PROXIES_ENV in os.environ
+    if (isinstance(address, str) and address and address not in ("127.0.0.1", "::1")
+            and (trusted_setup or not forwarded_for)):
+        return address
+    return f"session:{session_id}" if session_id else ""
 
 
 def check_passphrase(event_dir: Path, role: str, passphrase: str, client: str = "") -> bool:
     """True when right. Raises :class:`TooManyAttempts` while locked out."""
     if role not in PASSPHRASE_ROLES:
         return False
-    return _attempt(event_dir, f"{role}:{client}",
-                    lambda d: (h := d.get("hashes", {}).get(role)) is not None and verify_hash(passphrase, h))
+    stored = _hashes(event_dir).get(role)
+    return _attempt(event_dir, role, client, lambda: stored is not None and verify_hash(passphrase, stored))
 
 
 def check_event_code(event_dir: Path, expected: str, given: str, client: str = "") -> bool:
@@ -145,8 +323,8 @@ def check_event_code(event_dir: Path, expected: str, given: str, client: str = "
     def norm(s: str) -> str:
         return unicodedata.normalize("NFKC", s or "").strip().upper()
 
-    return _attempt(event_dir, f"code:{client}",
-                    lambda _d: hmac.compare_digest(norm(given).encode(), norm(expected).encode()))
+    return _attempt(event_dir, "code", client,
+                    lambda: hmac.compare_digest(norm(given).encode(), norm(expected).encode()))
 
 
 def new_token() -> str:
@@ -156,6 +334,7 @@ def new_token() -> str:
 def remove_state(event_dir: Path) -> None:
     """Forget an event's hashes and counters (used when an event is deleted)."""
     d = _event_state_dir(event_dir)
+    _forget_connection(d / "attempts.sqlite")
     for f in d.iterdir():
         f.unlink()
     os.rmdir(d)

@@ -16,6 +16,8 @@ where an organizer assigns them.
 from __future__ import annotations
 
 import json
+import math
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ TIE_MARGIN_M = 5.0
 MAX_NOTE_CHARS = 5000
 MAX_NAME_CHARS = 100
 _WIKI_USER_FORBIDDEN = set("#<>[]|{}/@:")
+CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")  # a phone's id for one capture (a UUID fits)
 
 
 @dataclass
@@ -49,10 +52,10 @@ class FileResult:
     find_id: str | None = None  # for a duplicate: the find that already holds the photo
     index: int = 0  # position in the batch, so results come back in the order sent
 
-    def message(self, lang: str = "en") -> str:
+    def message(self, lang: str = "en", *, markdown: bool = False) -> str:
         from wikitown.core.i18n import t
 
-        return t(self.key, lang, name=self.name, **self.params)
+        return t(self.key, lang, markdown=markdown, name=self.name, **self.params)
 
 
 @dataclass
@@ -119,6 +122,7 @@ def join_event(event, display_name: str, licence: str, *, wiki_user: str = "", t
         raise InputError("a name to be credited by is needed", key="finds.error.name_required")
     if licence not in LICENCES:
         raise InputError(f"unknown licence {licence!r}", key="finds.error.licence", licence=licence)
+    team = _team(team)
     values = dict(display_name=name, wiki_user=wiki, licence=licence, consent_at=now(), team=team,
                   lang=lang if lang in ("ja", "en") else "ja")
     with event.store.write() as conn:
@@ -129,6 +133,34 @@ def join_event(event, display_name: str, licence: str, *, wiki_user: str = "", t
         pid = participant_id or "p" + secrets.token_urlsafe(12)
         conn.execute(participants.insert().values(id=pid, created_at=now(), **values))
     return pid
+
+
+IMPORT_PREFIX = "import-"  # participants made by an organizer's bulk import: no phone session
+
+
+def phone_participant(event, participant_id: str) -> dict | None:
+    """The participant a phone may resume (``?p=`` on the participant page): never one made by a
+    bulk import, whose finds only the organizer manages."""
+    if not participant_id or str(participant_id).startswith(IMPORT_PREFIX):
+        return None
+    return get_participant(event, participant_id)
+
+
+MAX_TEAM = 999
+
+
+def _team(value) -> int | None:
+    """A team number: a whole number from 1 to ``MAX_TEAM``, or none. The browser's widget keeps to
+    this, but a value can be sent over the websocket by hand (NaN, 1e309, -3, "x")."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if not math.isfinite(number) or not number.is_integer() or not 1 <= number <= MAX_TEAM:
+        raise InputError(f"not a team number: {str(value)[:40]!r}", key="security.finds.team", max=MAX_TEAM)
+    return int(number)
 
 
 def get_participant(event, participant_id: str) -> dict | None:
@@ -239,12 +271,23 @@ def _existing(conn, client_key: str | None) -> dict | None:
 
 def submit_find(event, participant_id: str, files: list[tuple[str, bytes]] | None = None, note: str = "",
                 fields: dict | None = None, browser_location=None, site_id: str | None = None,
-                client_key: str | None = None, captured_at: str | None = None) -> SubmitResult:
+                client_key: str | None = None, client_id: str | None = None,
+                captured_at: str | None = None) -> SubmitResult:
     """Store one find: photos, note and note fields. Every file gets its own result
     (accepted / duplicate / rejected with a message key); a bad file never stops the
     others. ``browser_location`` is ``(lat, lon, accuracy_m)`` or None; ``site_id`` is
     the site the participant chose (it overrides the suggestion); ``client_key`` makes
-    a retried upload the same find; ``captured_at`` is when the phone took it (ISO time)."""
+    a retried upload the same find. ``client_id`` is the phone's own id for one capture
+    (kept with it across crashes and new sessions): the same id from the same participant
+    is the same find, and the first result is returned again; it is stored as the
+    ``client_key`` ``<participant id>:<client id>`` under the store's unique constraint,
+    so one participant's ids never meet another's. ``captured_at`` is when the phone took it
+    (ISO time)."""
+    if client_id is not None:
+        client_id = str(client_id)
+        if not CLIENT_ID_RE.fullmatch(client_id):
+            raise InputError(f"not a capture id: {client_id[:80]!r}", key="security.finds.client_id")
+        client_key = f"{participant_id}:{client_id}"
     note = _note(note)
     clean_fields = _clean_fields(event, fields)
     max_bytes = int(event.config.max_upload_mb * 1024 * 1024)

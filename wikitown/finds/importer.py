@@ -10,19 +10,23 @@ beyond the archive's total budget are refused (zip bombs).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
+import stat
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wikitown.finds.capture import FileResult, join_event, submit_find
+from wikitown.finds.capture import IMPORT_PREFIX, FileResult, get_participant, join_event, submit_find
 from wikitown.finds.photos import safe_name
 
 MAX_RATIO = 200  # JPEG/HEIC barely compress: a member that shrinks 200-fold is not a photo
 MAX_ZIP_TOTAL = 20 * 1024 ** 3  # uncompressed bytes read from one archive
 MAX_MEMBERS = 20_000
+IMPORT_KEY = "import_participant:"  # + sha256(credit, wiki user) -> participant id, in the store's kv
 
 
 @dataclass
@@ -52,8 +56,8 @@ def iter_sources(paths: list[Path | str], max_bytes: int) -> Iterator[tuple[str,
                 for name in sorted(names):
                     if not name.startswith("."):
                         yield from _from_file(Path(root) / name, max_bytes, label=str(Path(root, name).relative_to(path)))
-        elif path.is_file():
-            yield from _from_file(path, max_bytes, label=path.name)
+        elif path.exists() or path.is_symlink():
+            yield from _from_file(path, max_bytes, label=path.name)  # only a regular file is read
         else:
             yield _rejected(str(raw), "finds.reject.missing")
 
@@ -63,7 +67,12 @@ def _from_file(path: Path, max_bytes: int, label: str):
         yield _rejected(label, "finds.reject.symlink")
         return
     try:
-        size = path.stat().st_size
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            # A named pipe, socket or device: opening it would wait forever (or read forever).
+            yield _rejected(label, "security.finds.not_regular")
+            return
+        size = info.st_size
         if zipfile.is_zipfile(path):
             yield from _from_zip(path, max_bytes, label)
             return
@@ -122,8 +131,7 @@ def _from_zip(path: Path, max_bytes: int, label: str):
 def import_photos(event, paths: list[Path | str], *, credit: str, licence: str | None = None,
                   wiki_user: str = "", progress=None) -> ImportSummary:
     """Import every photo under ``paths`` as its own find credited to ``credit``."""
-    pid = join_event(event, credit, licence or event.config.licence, wiki_user=wiki_user,
-                     participant_id=_import_participant_id(credit, wiki_user))
+    pid = import_participant(event, credit, licence or event.config.licence, wiki_user)
     summary = ImportSummary()
     max_bytes = int(event.config.max_upload_mb * 1024 * 1024)
     for name, data, rejection in iter_sources(paths, max_bytes):
@@ -141,7 +149,16 @@ def import_photos(event, paths: list[Path | str], *, credit: str, licence: str |
     return summary
 
 
-def _import_participant_id(credit: str, wiki_user: str) -> str:
-    import hashlib
-
-    return "import-" + hashlib.sha1(f"{credit}\x1f{wiki_user}".encode()).hexdigest()[:16]
+def import_participant(event, credit: str, licence: str, wiki_user: str = "") -> str:
+    """The participant an organizer's import is credited to: one per (credit, wiki user), found
+    again on the next import through a mapping in the store. The id itself is random: one derived
+    from the public credit could be typed into the participant page to act in that person's name
+    (and the page refuses imported ids anyway: they have no phone session)."""
+    key = IMPORT_KEY + hashlib.sha256(f"{credit}\x1f{wiki_user}".encode()).hexdigest()
+    pid = event.store.get_kv(key)
+    if not pid:
+        legacy = "import-" + hashlib.sha1(f"{credit}\x1f{wiki_user}".encode()).hexdigest()[:16]
+        pid = legacy if get_participant(event, legacy) else IMPORT_PREFIX + secrets.token_urlsafe(18)
+    pid = join_event(event, credit, licence, wiki_user=wiki_user, participant_id=pid)
+    event.store.set_kv(key, pid)
+    return pid

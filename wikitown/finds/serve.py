@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import math
 import os
 import socket
 import sys
@@ -148,8 +149,33 @@ def qr_text(url: str) -> str:
     return buf.getvalue()
 
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def listen_address(host: str | None, *, https: bool, public_url: str = "") -> str:
+    """Where the server listens. Without HTTPS or a proxy in front (``--public-url``) passphrases
+    would cross the Wi-Fi as plain text, so only this computer is served unless asked."""
+    if host:
+        return host
+    return "0.0.0.0" if https or public_url else "127.0.0.1"
+
+
+def allowed_hosts(served: list[str], public_url: str = "") -> list[str]:
+    """Host names a browser may use to reach the app: the served addresses, this computer's
+    local names and the public URL's host. Anything else (DNS rebinding, a forged Host) is refused."""
+    from urllib.parse import urlsplit
+
+    names = ["localhost", "127.0.0.1", "::1"] + [s for s in served if s and s != "0.0.0.0"]
+    if public_url:
+        host = urlsplit(public_url).hostname
+        if host:
+            names.append(host)
+    return list(dict.fromkeys(n.lower() for n in names))
+
+
 def streamlit_command(*, port: int, address: str, server_address: str, cert: Certificate | None,
-                      extra: list[str] | None = None) -> list[str]:
+                      extra: list[str] | None = None, hosts: list[str] | None = None,
+                      max_upload_mb: float | None = None) -> list[str]:
     cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
            "--server.port", str(port), "--server.address", address, "--server.headless", "true",
            "--browser.gatherUsageStats", "false",
@@ -157,13 +183,26 @@ def streamlit_command(*, port: int, address: str, server_address: str, cert: Cer
            "--browser.serverAddress", server_address, "--browser.serverPort", str(port)]
     if cert is not None:
         cmd += ["--server.sslCertFile", str(cert.cert_path), "--server.sslKeyFile", str(cert.key_path)]
+    for host in hosts or []:
+        cmd += ["--server.allowedHosts", host]
+    if max_upload_mb is not None:
+        # Streamlit holds uploads in memory: no bigger than the event accepts (whole megabytes, at least 1).
+        cmd += ["--server.maxUploadSize", str(max(1, math.ceil(max_upload_mb)))]
     return cmd + list(extra or [])
 
 
-def serve_env(event_dir: Path | None) -> dict[str, str]:
+def serve_env(event_dir: Path | None, trusted_proxies: list[str] | None = None) -> dict[str, str]:
+    """The server's environment. Forwarding headers (``X-Forwarded-For``) are believed only from
+    ``trusted_proxies``: uvicorn's default trusts any local process, which lets a client on
+    this machine, or behind a local proxy, be whoever it claims."""
+    from wikitown.finds.access import TRUSTED_PROXIES_ENV
+
     env = dict(os.environ)
     if event_dir is not None:
         event_dir = Path(event_dir).resolve()
         env["WIKITOWN_EVENTS_DIR"] = str(event_dir.parent)
         env["WIKITOWN_EVENT"] = event_dir.name
+    proxies = ",".join(trusted_proxies or [])
+    env["FORWARDED_ALLOW_IPS"] = proxies  # empty: no one
+    env[TRUSTED_PROXIES_ENV] = proxies
     return env

@@ -34,8 +34,8 @@ class Failure:
             return self.source.split(":", 1)[1]
         return SOURCE_LABELS.get(self.source, self.source)
 
-    def message(self, lang: str = "en") -> str:
-        return self.error.message(lang)
+    def message(self, lang: str = "en", *, markdown: bool = False) -> str:
+        return self.error.message(lang, markdown=markdown)
 
 
 @dataclass

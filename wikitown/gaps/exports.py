@@ -17,7 +17,7 @@ import mwparserfromhell
 from wikitown.core.i18n import t
 from wikitown.core.csvout import csv_bytes
 from wikitown.store.sites import CSV_COLUMNS
-from wikitown.core.wikitext import escape
+from wikitown.core.wikitext import escape, unescape
 
 EXTRA_COLUMNS = ["source_ids", "name_en", "designation_level", "kind", "kind_origin", "municipality_origin",
                  "commons_category", "image", "other_articles", "issues", "selected", "priority"]
@@ -120,7 +120,9 @@ def to_kml(frame, *, lang: str = "ja", name: str = "") -> bytes:
 
 
 def _link_target(title: str) -> str | None:
-    title = " ".join((title or "").split())
+    # An underscore is a space in a page title; written as one, a name such as __NOINDEX__ can no
+    # longer be a behaviour switch (MediaWiki finds those anywhere in the text, links included).
+    title = " ".join((title or "").replace("_", " ").split())
     if not title or any(c in title for c in "#<>[]|{}\n") or "~~~" in title or title.startswith(":"):
         return None
     return title
@@ -142,7 +144,7 @@ def to_wikitext(frame, *, lang: str = "ja") -> bytes:
             label = escape(row.get("name") or "")
             line = "* "
             if target:
-                link = mwparserfromhell.nodes.Wikilink(":" + target, label if label != target else None)
+                link = mwparserfromhell.nodes.Wikilink(":" + target, label if unescape(label) != target else None)
                 line += str(link)
             else:
                 line += label

@@ -42,8 +42,8 @@ class Notice:
     key: str
     params: dict = field(default_factory=dict)
 
-    def message(self, lang: str) -> str:
-        return t(self.key, lang, **self.params)
+    def message(self, lang: str, *, markdown: bool = False) -> str:
+        return t(self.key, lang, markdown=markdown, **self.params)
 
 
 @dataclass

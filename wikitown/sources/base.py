@@ -24,13 +24,17 @@ class RowIssue:
     code: str = ""  # a message key suffix (sitemodel.issue.<code>) when the issue has one
     params: dict = field(default_factory=dict)
 
-    def message(self, lang: str = "en") -> str:
-        """The reason in the user's language."""
+    def message(self, lang: str = "en", *, markdown: bool = False) -> str:
+        """The reason in the user's language (``markdown=True``: parameters escaped for Markdown)."""
         if not self.code:
+            if markdown:
+                from wikitown.core.markdown import markdown_param
+
+                return markdown_param(self.reason)
             return self.reason
         from wikitown.core.i18n import t
 
-        return t(f"sitemodel.issue.{self.code}", lang, **self.params)
+        return t(f"sitemodel.issue.{self.code}", lang, markdown=markdown, **self.params)
 
 
 @dataclass

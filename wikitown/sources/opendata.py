@@ -37,7 +37,13 @@ from wikitown.core.site import Site
 from wikitown.sources.base import RowIssue, SourceResult
 from wikitown.sources.designations import designation_level, kind_of
 
-MAX_FILE_BYTES = 200 * 1024 * 1024  # a town's list is kilobytes; refuse what cannot be one
+# A town's list is kilobytes and a prefecture's a few megabytes: refuse what cannot be one, before
+# reading it (rows are streamed, never the whole file in memory; see _csv_rows / _xlsx_rows).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_JSON_BYTES = 20 * 1024 * 1024  # GeoJSON is parsed whole: a tighter bound
+MAX_ROWS = 100_000
+MAX_COLUMNS = 500
+_SAMPLE_BYTES = 1024 * 1024  # what the encoding is told from
 FIELDS = ("name", "name_kana", "name_en", "designation", "category", "municipality", "address", "place",
           "description", "owner", "lat", "lon", "source_id", "image", "wikidata_id")
 
@@ -400,8 +406,42 @@ def records_from_rows(rows, columns: list[str], source: str, mapping: dict[str, 
     return result
 
 
-def _csv_rows(text: str) -> tuple[list[str], list, list[RowIssue]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _too_many_rows(_count: int = 0):
+    return InputError(f"more than {MAX_ROWS} rows", key="security.sites.too_many_rows", max=MAX_ROWS)
+
+
+def _cap_columns(record, line: int) -> list:
+    """The row's cells up to ``MAX_COLUMNS``; empty cells past it (spreadsheets pad) are dropped."""
+    if len(record) <= MAX_COLUMNS:
+        return list(record)
+    if any(v not in (None, "") for v in record[MAX_COLUMNS:]):
+        raise InputError(f"line {line}: more than {MAX_COLUMNS} columns", key="security.sites.too_many_columns",
+                         line=line, max=MAX_COLUMNS)
+    return list(record[:MAX_COLUMNS])
+
+
+def file_encoding(path: Path) -> str:
+    """The encoding of a text file, told from its first megabyte (see :func:`decode_bytes`)."""
+    with open(path, "rb") as fh:
+        sample = fh.read(_SAMPLE_BYTES)
+        whole = len(sample) < _SAMPLE_BYTES
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    import codecs
+
+    for encoding in ("utf-8", "cp932", "euc_jp"):
+        try:
+            # final=False: a character cut at the sample's end is not an error
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=whole)
+            return encoding
+        except UnicodeDecodeError:
+            pass
+    return decode_bytes(sample)[1]
+
+
+def _csv_rows(stream) -> tuple[list[str], list, list[RowIssue]]:
+    """Rows of a CSV text stream, read one at a time (at most ``MAX_ROWS``)."""
+    reader = csv.reader(stream)
     header: list[str] | None = None
     rows, issues = [], []
     start = 1
@@ -416,6 +456,9 @@ def _csv_rows(text: str) -> tuple[list[str], list, list[RowIssue]]:
             continue
         line = start
         start = reader.line_num + 1
+        if len(rows) + len(issues) >= MAX_ROWS:
+            raise _too_many_rows(MAX_ROWS)
+        record = _cap_columns(record, line)
         if header is None:
             if not any(c.strip() for c in record):
                 continue
@@ -436,9 +479,19 @@ def _xlsx_rows(path: Path) -> tuple[list[str], list]:
                          reason=type(exc).__name__) from None
     try:
         sheet = book.worksheets[0]
+        # The sheet's declared size (<dimension ref="A1:XFD1048576"/>) is the file's word, and
+        # read-only mode pads every row to it: 17 billion empty cells from 4.7 KB. Read only the
+        # cells the file really holds.
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
         header: list[str] | None = None
         rows = []
         for number, record in enumerate(sheet.iter_rows(values_only=True), 1):
+            # Row numbers the file skips come as empty rows (reported as blank, like the old reader
+            # did); a file that skips to row 1048576 is over the cap and refused, not padded out.
+            if number > MAX_ROWS:
+                raise _too_many_rows(MAX_ROWS)
+            record = _cap_columns(record, number)
             if header is None:
                 if not any(v not in (None, "") for v in record):
                     continue
@@ -446,6 +499,11 @@ def _xlsx_rows(path: Path) -> tuple[list[str], list]:
                 continue
             rows.append((number, {header[i] if i < len(header) else f"column{i + 1}": v
                                   for i, v in enumerate(record)}))
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged sheet part
+        raise InputError(f"not a readable xlsx file: {type(exc).__name__}", key="sites.error.xlsx",
+                         reason=type(exc).__name__) from None
     finally:
         book.close()
     return header or [], rows
@@ -461,6 +519,8 @@ def _geojson_rows(text: str) -> tuple[list[str], list]:
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
         raise InputError("not a GeoJSON FeatureCollection", key="sites.error.geojson")
+    if len(features) > MAX_ROWS:
+        raise _too_many_rows(len(features))
     columns: dict[str, None] = {}
     rows = []
     for number, feature in enumerate(features, 1):
@@ -523,8 +583,11 @@ def read_file(path, mapping: dict[str, str] | None = None, source: str | None = 
         result = records_from_rows(rows, columns, source, mapping, area, fix_dms)
         result.encoding = "xlsx"
         return result
-    text, encoding = decode_bytes(path.read_bytes())
     if suffix in (".geojson", ".json"):
+        if size > MAX_JSON_BYTES:
+            raise InputError(f"{path.name} is too large", key="sites.error.too_large", file=path.name,
+                             mb=MAX_JSON_BYTES // 2**20)
+        text, encoding = decode_bytes(path.read_bytes())
         columns, rows = _geojson_rows(text)
         # The geometry is the point unless a mapping names coordinate columns.
         mapping.setdefault("lat", "__lat")
@@ -534,7 +597,9 @@ def read_file(path, mapping: dict[str, str] | None = None, source: str | None = 
             rec.data.pop("__lat", None)
             rec.data.pop("__lon", None)
     else:
-        columns, rows, unreadable = _csv_rows(text)
+        encoding = file_encoding(path)
+        with open(path, encoding=encoding, errors="replace", newline="") as stream:
+            columns, rows, unreadable = _csv_rows(stream)
         result = records_from_rows(rows, columns, source, mapping, area, fix_dms)
         result.issues = sorted(result.issues + unreadable, key=lambda i: i.line)
     result.encoding = encoding

@@ -355,6 +355,23 @@ def store_url(event_dir: Path, configured: str = "") -> str:
     return url or f"sqlite:///{Path(event_dir).resolve() / STORE_FILE}"
 
 
+def _private_sqlite_files(url: str) -> None:
+    """The store holds participants' names, notes and locations: 0600, made so before SQLite
+    opens it (SQLite gives its -wal and -shm files the database file's mode)."""
+    path = sa.engine.make_url(url).database
+    if not path or path == ":memory:":
+        return
+    path = Path(path)
+    if not path.exists() and path.parent.is_dir():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            if f.exists() and f.stat().st_mode & 0o077:
+                f.chmod(0o600)
+        except OSError:
+            pass  # not ours to change: SQLite will say if it cannot open it
+
+
 class Store:
     """An event's database. ``write()`` for changes, ``read()`` for queries."""
 
@@ -364,6 +381,8 @@ class Store:
         kwargs = {}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        if self.is_sqlite:
+            _private_sqlite_files(url)
         self.engine = sa.create_engine(url, **kwargs)
         self._lock = _write_lock(url) if self.is_sqlite else None
         if self.is_sqlite:

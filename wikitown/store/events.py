@@ -80,6 +80,36 @@ def new_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
 
 
+MIN_CODE_BITS = 28  # a made-up code has 6 * log2(31) = 29.7; wrong guesses are throttled besides
+
+
+def code_bits(code: str) -> float:
+    """A generous estimate of a join code's strength: its length (hyphens and case do not count)
+    times the bits of the kinds of character it uses; a code made of few distinct characters,
+    or a run such as 1234 / ABCD, counts as short."""
+    import math
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", code or "").upper().replace("-", "")
+    if not text:
+        return 0.0
+    alphabet = (10 if any(c.isdigit() for c in text) else 0) + (26 if any(c.isalpha() for c in text) else 0)
+    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:])}
+    length = min(len(text), 2 * len(set(text)))  # AAAA, ABAB: repetition adds little
+    if len(text) > 2 and len(steps) == 1 and steps <= {-1, 0, 1}:
+        length = 1  # 1234, AAAA, DCBA
+    return length * math.log2(max(alphabet, 2))
+
+
+def check_join_code(code: str) -> str:
+    """``code`` when it is strong enough for participants' join code, else InputError."""
+    bits = code_bits(code)
+    if bits < MIN_CODE_BITS:
+        raise InputError(f"the join code {code!r} is too easy to guess ({bits:.0f} bits)",
+                         key="security.event.weak_code", code=code, bits=f"{bits:.0f}", min=MIN_CODE_BITS)
+    return code
+
+
 def open_event(path: Path | str) -> Event:
     path = Path(path)
     if not path.is_absolute() and not (path / "event.toml").exists():

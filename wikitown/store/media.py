@@ -40,5 +40,18 @@ def put_bytes(event_dir: Path, data: bytes, ext: str, kind: str = "original", *,
     rel = media_relpath(sha1, ext, kind)
     path = Path(event_dir) / rel
     if not (path.exists() and path.stat().st_size == len(data)):
-        atomic_write_bytes(path, data)
+        _private_dirs(Path(event_dir), path.parent)
+        # Originals carry full EXIF (where someone was, their phone's serial): only this user may read.
+        atomic_write_bytes(path, data, mode=0o600)
     return sha1, rel
+
+
+def _private_dirs(event_dir: Path, folder: Path) -> None:
+    """Make the folders from ``event_dir`` down to ``folder``, each new one 0700."""
+    missing = []
+    while folder != event_dir and not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir(mode=0o700, exist_ok=True)
+        new.chmod(0o700)  # mkdir's mode is cut by the umask

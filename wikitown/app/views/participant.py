@@ -5,7 +5,7 @@ from wikitown.app.common import attribution, current_lang, get_event, page_conte
 from wikitown.core.i18n import translator
 
 # The QR code's link carries the event code: join before the page asks for it.
-_event = get_event(translator(current_lang()))
+_event = get_event(translator(current_lang(), markdown=True))
 if _event is not None:
     participant.auto_join(_event)
 ctx = page_context("participant")
