@@ -228,9 +228,13 @@ def to_markdown(report: Report, lang: str = "ja") -> str:
         out.append("| " + " | ".join([team_label(team.team, t)] + [str(getattr(team, f)) for f in FIGURES]) + " |")
     out += ["", f"## {t('report.wiki')}", "", wiki_line(report, t), ""]
     out += [f"## {t('report.sources')}", ""]
-    out += [f"- {md(s['title'])}" + (f" ({md(s['authors'])})" if s["authors"] else "")
-            + (f" ISBN {s['isbn']}" if s["isbn"] else "") + f": {md('、'.join(s['sites']))}"
-            for s in report.sources_used] or [t("report.none")]
+    # One item a source, its sites a list under it (a source used for 150 sites was one long paragraph).
+    for s in report.sources_used:
+        out.append(f"- {md(s['title'])}" + (f" ({md(s['authors'])})" if s["authors"] else "")
+                   + (f" ISBN {s['isbn']}" if s["isbn"] else ""))
+        out += [f"    - {md(name)}" for name in s["sites"]]
+    if not report.sources_used:
+        out.append(t("report.none"))
     out += ["", f"## {t('report.participants')}", "", md("、".join(report.participants)) or t("report.none"), ""]
     return "\n".join(out)
 
@@ -270,7 +274,8 @@ def to_html(report: Report, lang: str = "ja") -> str:
     head = "".join(f"<th>{e(t('report.f.' + f))}</th>" for f in FIGURES)
     totals = "".join(f"<tr><th>{e(t('report.f.' + f))}</th><td>{getattr(report.total, f)}</td></tr>"
                      for f in FIGURES)
-    srcs = "".join(f"<li>{e(s['title'])} — {e('、'.join(s['sites']))}</li>" for s in report.sources_used)
+    srcs = "".join(f"<li>{e(s['title'])}<ul>{''.join(f'<li>{e(n)}</li>' for n in s['sites'])}</ul></li>"
+                   for s in report.sources_used)
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{e(report.event_name)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:auto}}td,th{{border:1px solid #ccc;padding:4px}}

@@ -53,10 +53,12 @@ def upsert_sites(store: Store, records: list[dict], conn: sa.Connection | None =
         return _do(c)
 
 
-def sites_frame(store: Store) -> pd.DataFrame:
-    """Every site, one row each, with the names of the sources that know it."""
+def sites_frame(store: Store, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every site, one row each, with the names of the sources that know it (only ``columns`` of
+    the sites table, and id, when given: the app leaves out the large JSON ones)."""
+    wanted = SITE_COLUMNS if columns is None else ["id"] + [c for c in SITE_COLUMNS if c in columns and c != "id"]
     with store.read() as conn:
-        rows = conn.execute(sa.select(sites).order_by(sites.c.name)).mappings().all()
+        rows = conn.execute(sa.select(*[sites.c[c] for c in wanted]).order_by(sites.c.name)).all()
         provs = conn.execute(sa.select(site_provenance.c.site_id, site_provenance.c.source,
                                        site_provenance.c.source_id)).all()
     by_site: dict[str, list[str]] = {}
@@ -64,7 +66,7 @@ def sites_frame(store: Store) -> pd.DataFrame:
     for site_id, source, source_id in provs:
         by_site.setdefault(site_id, []).append(source)
         ids.setdefault(site_id, []).append(f"{source}={source_id}")
-    frame = pd.DataFrame([dict(r) for r in rows], columns=SITE_COLUMNS)
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=wanted)
     frame["sources"] = [";".join(sorted(set(by_site.get(i, [])))) for i in frame["id"]]
     # every source's own id for the site (its provenance), e.g. "wikidata=Q123;osm=way/45"
     frame["source_ids"] = [";".join(sorted(ids.get(i, []))) for i in frame["id"]]

@@ -1,0 +1,88 @@
+"""Reads the organizer's views share, cached per revision of the event's sites.
+
+A prefecture's list holds 10,000-20,000 sites: reading them all (and scoring their priority) on
+every click cost seconds. The cache key is the sites table's revision: its row count, its latest
+``updated_at``, its provenance rows and a counter the app bumps on its own writes (``updated_at``
+has one-second steps: two quick writes would otherwise look like one). A write from elsewhere
+(the command line) changes count or ``updated_at`` and so a new read.
+
+The cached frames are shared by every session: callers never change them in place (filtering
+and ``.copy()`` make new frames)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from wikitown.store.db import Store, site_provenance, sites
+
+REVISION_KEY = "app.sites_revision"
+# What the views show, filter and rank by; the big JSON columns (data, other_articles) are read
+# only when a file is exported.
+VIEW_COLUMNS = ["id", "name", "name_kana", "name_en", "designation", "designation_level", "category", "kind",
+                "municipality", "address", "lat", "lon", "coord_status", "wikidata_id", "commons_category", "image",
+                "article_status", "article_title", "has_photo", "selected", "updated_at"]
+
+
+def sites_revision(store: Store) -> tuple:
+    """A cheap fingerprint that changes whenever the sites change."""
+    with store.read() as conn:
+        count, latest = conn.execute(sa.select(sa.func.count(), sa.func.max(sites.c.updated_at))).one()
+        provenance = conn.execute(sa.select(sa.func.count()).select_from(site_provenance)).scalar_one()
+    return count, latest, provenance, store.get_kv(REVISION_KEY)
+
+
+def sites_changed(store: Store) -> None:
+    """Say that the app just changed sites (merge, selection, import): cached reads are stale."""
+    store.set_kv(REVISION_KEY, uuid.uuid4().hex)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _ranked_sites(url: str, revision: tuple, area_key: tuple, _store: Store, _area) -> pd.DataFrame:
+    from wikitown.gaps.collect import with_priority
+    from wikitown.store.sites import sites_frame
+
+    frame = sites_frame(_store, VIEW_COLUMNS)
+    return with_priority(frame, _area) if len(frame) else frame
+
+
+def ranked_sites(event) -> pd.DataFrame:
+    """Every site with its ``priority``, highest first (read-only: shared between sessions)."""
+    area = event.config.area
+    return _ranked_sites(event.store.url, sites_revision(event.store), (area.lat, area.lon, area.radius_km),
+                         event.store, area)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _site_names(url: str, revision: tuple, _store: Store) -> dict[str, dict]:
+    with _store.read() as conn:
+        rows = conn.execute(sa.select(sites.c.id, sites.c.name, sites.c.municipality, sites.c.address,
+                                      sites.c.lat, sites.c.lon).order_by(sites.c.name)).all()
+    return {r.id: {"id": r.id, "name": r.name, "municipality": r.municipality or "", "address": r.address or "",
+                   "lat": r.lat, "lon": r.lon} for r in rows}
+
+
+def site_names(event) -> dict[str, dict]:
+    """id -> {id, name, municipality, address, lat, lon} for every site, by name (read-only)."""
+    return _site_names(event.store.url, sites_revision(event.store), event.store)
+
+
+def site_label(row: dict) -> str:
+    """A site as people know it: its name, and where it is when the name alone is ambiguous."""
+    place = row.get("municipality") or row.get("address") or ""
+    return f"{row['name']}（{place}）" if place else row["name"]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _plan_sites(url: str, revision: tuple, _store: Store):
+    from wikitown.walk.planner import event_sites
+
+    return event_sites(_store)
+
+
+def plan_sites(event):
+    """``walk.planner.event_sites`` (walkable, left out, scope), read once per sites revision."""
+    return _plan_sites(event.store.url, sites_revision(event.store), event.store)
