@@ -2,9 +2,10 @@
 
 A prefecture's list holds 10,000-20,000 sites: reading them all (and scoring their priority) on
 every click cost seconds. The cache key is the sites table's revision: its row count, its latest
-``updated_at``, its provenance rows and a counter the app bumps on its own writes (``updated_at``
-has one-second steps: two quick writes would otherwise look like one). A write from elsewhere
-(the command line) changes count or ``updated_at`` and so a new read.
+``updated_at``, the number selected, the sums of the coordinates, its provenance rows and a token
+the app renews on its own writes (``updated_at`` has one-second steps: two quick writes would
+otherwise look like one). A write from elsewhere (the command line, a script) changes one of
+them and so brings a new read.
 
 The cached frames are shared by every session: callers never change them in place (filtering
 and ``.copy()`` make new frames)."""
@@ -28,11 +29,14 @@ VIEW_COLUMNS = ["id", "name", "name_kana", "name_en", "designation", "designatio
 
 
 def sites_revision(store: Store) -> tuple:
-    """A cheap fingerprint that changes whenever the sites change."""
+    """A cheap fingerprint that changes whenever the sites change (a few ms at 20,000 sites)."""
     with store.read() as conn:
-        count, latest = conn.execute(sa.select(sa.func.count(), sa.func.max(sites.c.updated_at))).one()
+        # the selection and the coordinates too: a script or an older tool may write them directly
+        row = conn.execute(sa.select(sa.func.count(), sa.func.max(sites.c.updated_at),
+                                     sa.func.sum(sa.case((sites.c.selected.is_(True), 1), else_=0)),
+                                     sa.func.sum(sites.c.lat), sa.func.sum(sites.c.lon))).one()
         provenance = conn.execute(sa.select(sa.func.count()).select_from(site_provenance)).scalar_one()
-    return count, latest, provenance, store.get_kv(REVISION_KEY)
+    return (*tuple(row), provenance, store.get_kv(REVISION_KEY))
 
 
 def sites_changed(store: Store) -> None:

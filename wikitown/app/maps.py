@@ -17,15 +17,35 @@ MAX_POINTS = 2500
 RIM = {"stroked": True, "get_line_color": [255, 255, 255, 230], "line_width_min_pixels": 1}
 
 
+def _text_width(text: str, size: int) -> float:
+    # wide (CJK) characters take about a full em, others about half: enough to lay out a legend
+    return sum(size if ord(c) > 0x2E7F else size * 0.6 for c in text)
+
+
+def legend_svg(items: list[tuple[list[int], str]], *, width: int = 720, size: int = 13) -> str:
+    """A legend as an SVG picture: a swatch and its meaning per item, wrapped into rows. A picture
+    (shown by an <img>), not HTML in the page: the app has no raw-HTML path for this."""
+    x, y, row_h, parts = 4.0, 0.0, size + 10, []
+    for colour, label in items:
+        item_w = size + 6 + _text_width(label, size) + 18
+        if x > 4 and x + item_w > width:
+            x, y = 4.0, y + row_h
+        r, g, b = (int(v) for v in colour[:3])
+        cy = y + row_h / 2
+        parts.append(f'<circle cx="{x + size / 2:.1f}" cy="{cy:.1f}" r="{size / 2 - 1:.1f}" fill="rgb({r},{g},{b})" '
+                     f'stroke="#fff" stroke-width="1.5"/><circle cx="{x + size / 2:.1f}" cy="{cy:.1f}" '
+                     f'r="{size / 2 - 0.2:.1f}" fill="none" stroke="#888" stroke-width="0.6"/>'
+                     f'<text x="{x + size + 6:.1f}" y="{cy + size * 0.36:.1f}" font-size="{size}" '
+                     f'font-family="sans-serif" fill="#333">{html.escape(label)}</text>')
+        x += item_w
+    height = y + row_h
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
+            f'viewBox="0 0 {width} {height:.0f}">{"".join(parts)}</svg>')
+
+
 def legend(items: list[tuple[list[int], str]]) -> None:
-    """A row of colour swatches with their meaning, under a map (labels are our own messages)."""
-    swatches = " ".join(
-        f'<span style="white-space:nowrap;margin-right:1em">'
-        f'<span style="display:inline-block;width:0.9em;height:0.9em;border-radius:50%;'
-        f'border:1px solid #fff;box-shadow:0 0 0 1px #999;vertical-align:-0.1em;'
-        f'background:rgb({int(c[0])},{int(c[1])},{int(c[2])})"></span> {html.escape(label)}</span>'
-        for c, label in items)
-    st.markdown(f'<div class="wikitown-legend">{swatches}</div>', unsafe_allow_html=True)
+    """The colour legend under a map (labels are our own messages, escaped for XML all the same)."""
+    st.image(legend_svg(items))
 
 
 def offline_note(t) -> None:
