@@ -121,10 +121,15 @@ def measure(size: int, repeat: int) -> dict[str, float]:
             at.checkbox(key="sites_f_article").uncheck()
             at.run()
             pages = [n for n in at.number_input if n.key == "sites_page"]
-            if pages and pages[0].max and pages[0].value < pages[0].max:
+            if pages and pages[0].value < pages[0].proto.max:
                 pages = pages[0]
                 pages.set_value(pages.value + 1)
                 add("sites: next page of the table", timed(at.run))
+            at.checkbox(key="sites_f_article").check()
+            at.run()
+            add("sites: make every shown site a walk target", timed(lambda: at.button(key="sites_select_shown").click().run()))
+            at.checkbox(key="sites_f_article").uncheck()
+            at.run()
             errors += [str(e.value) for e in at.exception]
             open_view(at, "plan")
             add("plan: rerun", timed(at.run))

@@ -2,10 +2,13 @@
 
 A prefecture's list holds 10,000-20,000 sites: reading them all (and scoring their priority) on
 every click cost seconds. The cache key is the sites table's revision: its row count, its latest
-``updated_at``, the number selected, the sums of the coordinates, its provenance rows and a token
-the app renews on its own writes (``updated_at`` has one-second steps: two quick writes would
-otherwise look like one). A write from elsewhere (the command line, a script) changes one of
-them and so brings a new read.
+``updated_at``, the sums of the coordinates, its provenance rows and a token the app renews on its
+own writes (``updated_at`` has one-second steps: two quick writes would otherwise look like one). A
+write from elsewhere (the command line, a script) changes one of them and so brings a new read.
+
+The walk targets (``selected``) change with every tick, so they are not part of that read: they
+are read on every run (one small query) and laid over the cached frame, and ticking 2,000 targets
+at a prefecture's size costs milliseconds, not a new read of 20,000 sites.
 
 The cached frames are shared by every session: callers never change them in place (filtering
 and ``.copy()`` make new frames)."""
@@ -29,19 +32,26 @@ VIEW_COLUMNS = ["id", "name", "name_kana", "name_en", "designation", "designatio
 
 
 def sites_revision(store: Store) -> tuple:
-    """A cheap fingerprint that changes whenever the sites change (a few ms at 20,000 sites)."""
+    """A cheap fingerprint that changes whenever the sites change, their selection aside (a few ms
+    at 20,000 sites)."""
     with store.read() as conn:
-        # the selection and the coordinates too: a script or an older tool may write them directly
+        # the coordinates too: a script or an older tool may write them without updated_at
         row = conn.execute(sa.select(sa.func.count(), sa.func.max(sites.c.updated_at),
-                                     sa.func.sum(sa.case((sites.c.selected.is_(True), 1), else_=0)),
                                      sa.func.sum(sites.c.lat), sa.func.sum(sites.c.lon))).one()
         provenance = conn.execute(sa.select(sa.func.count()).select_from(site_provenance)).scalar_one()
     return (*tuple(row), provenance, store.get_kv(REVISION_KEY))
 
 
 def sites_changed(store: Store) -> None:
-    """Say that the app just changed sites (merge, selection, import): cached reads are stale."""
+    """Say that the app just changed sites (merge, split, import, the wiki asked): cached reads are
+    stale. (A change of walk targets needs no word: they are read on every run.)"""
     store.set_kv(REVISION_KEY, uuid.uuid4().hex)
+
+
+def selected_ids(store: Store) -> frozenset[str]:
+    """The walk targets, now."""
+    with store.read() as conn:
+        return frozenset(conn.execute(sa.select(sites.c.id).where(sites.c.selected.is_(True))).scalars())
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -54,10 +64,13 @@ def _ranked_sites(url: str, revision: tuple, area_key: tuple, _store: Store, _ar
 
 
 def ranked_sites(event) -> pd.DataFrame:
-    """Every site with its ``priority``, highest first (read-only: shared between sessions)."""
+    """Every site with its ``priority``, highest first, and whether it is a walk target now."""
     area = event.config.area
-    return _ranked_sites(event.store.url, sites_revision(event.store), (area.lat, area.lon, area.radius_km),
-                         event.store, area)
+    frame = _ranked_sites(event.store.url, sites_revision(event.store), (area.lat, area.lon, area.radius_km),
+                          event.store, area)
+    if frame.empty:
+        return frame
+    return frame.assign(selected=frame["id"].isin(selected_ids(event.store)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -81,7 +94,7 @@ def site_label(row: dict) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _plan_sites(url: str, revision: tuple, _store: Store):
+def _plan_sites(url: str, revision: tuple, chosen: frozenset, _store: Store):
     from wikitown.walk.planner import event_sites
 
     return event_sites(_store)
@@ -89,4 +102,4 @@ def _plan_sites(url: str, revision: tuple, _store: Store):
 
 def plan_sites(event):
     """``walk.planner.event_sites`` (walkable, left out, scope), read once per sites revision."""
-    return _plan_sites(event.store.url, sites_revision(event.store), event.store)
+    return _plan_sites(event.store.url, sites_revision(event.store), selected_ids(event.store), event.store)

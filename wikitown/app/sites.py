@@ -76,7 +76,7 @@ def site_map(ctx: Context, frame: pd.DataFrame, *, key: str = "site_map") -> Non
             cells["label"] = [ctx.t("orgapp.map.cell", count=int(n), missing=int(m)) for n, m in
                               zip(cells["count"], cells.get("n_missing", pd.Series(0, index=cells.index)))]
             cells["radius"] = [4 + 2.5 * math.sqrt(n) for n in cells["count"]]
-            layer = pdk.Layer("ScatterplotLayer", data=cells[["lat", "lon", "colour", "label", "radius"]],
+            layer = pdk.Layer("ScatterplotLayer", data=cells[["lat", "lon", "count", "colour", "label", "radius"]],
                               get_position="[lon, lat]", get_radius="radius", radius_units="pixels",
                               get_fill_color="colour", pickable=True, **maps.RIM)
             tooltip = {"text": "{label}"}
@@ -240,13 +240,12 @@ def _save_selection(ctx: Context, frame: pd.DataFrame, edited: pd.DataFrame) -> 
     changes = {sid: bool(new) for sid, old, new in zip(frame["id"], frame["selected"].fillna(False),
                                                        edited["selected"].fillna(False)) if bool(old) != bool(new)}
     if changes:
-        from wikitown.store.db import now
-
-        stamp = now()
+        # Walk targets are read afresh on every run (app.cache.selected_ids): no cache to renew.
         with ctx.event.store.write() as conn:
-            for sid, value in changes.items():
-                conn.execute(sa.update(sites).where(sites.c.id == sid).values(selected=value, updated_at=stamp))
-        sites_changed(ctx.event.store)
+            for value in (True, False):
+                ids = [sid for sid, v in changes.items() if v is value]
+                for start in range(0, len(ids), 500):
+                    conn.execute(sa.update(sites).where(sites.c.id.in_(ids[start:start + 500])).values(selected=value))
     return len(changes)
 
 
