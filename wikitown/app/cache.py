@@ -15,6 +15,7 @@ and ``.copy()`` make new frames)."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 import pandas as pd
@@ -94,7 +95,7 @@ def site_label(row: dict) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _plan_sites(url: str, revision: tuple, chosen: frozenset, _store: Store):
+def _plan_sites(url: str, revision: tuple, chosen: str, _store: Store):
     from wikitown.walk.planner import event_sites
 
     return event_sites(_store)
@@ -102,4 +103,5 @@ def _plan_sites(url: str, revision: tuple, chosen: frozenset, _store: Store):
 
 def plan_sites(event):
     """``walk.planner.event_sites`` (walkable, left out, scope), read once per sites revision."""
-    return _plan_sites(event.store.url, sites_revision(event.store), selected_ids(event.store), event.store)
+    chosen = hashlib.sha1("\x1f".join(sorted(selected_ids(event.store))).encode()).hexdigest()
+    return _plan_sites(event.store.url, sites_revision(event.store), chosen, event.store)

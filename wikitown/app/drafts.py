@@ -40,9 +40,10 @@ def render(ctx: Context) -> None:
     state = st.selectbox(t("drafts.filter"), ["", *review.STATES],
                          format_func=lambda s: t(f"drafts.state.{s}") if s else t("drafts.all"), key="draft_filter")
     listed = review.list_drafts(store, state or None)
-    # Each draft opens in the editor below (a button drawn as a link: its text is shown as text).
+    # Each draft opens in the editor below (a button drawn as a link; labels render Markdown, so the
+    # title and the site's name, typed by people, are escaped).
     for d in listed:
-        st.button(f"{t('drafts.state.' + d.state)} ｜ {d.title} ｜ {names.get(d.site_id, d.site_id)}",
+        st.button(f"{t('drafts.state.' + d.state)} ｜ {md_escape(d.title)} ｜ {md_escape(names.get(d.site_id, ''))}",
                   key=f"draft_open_{d.id}", type="tertiary", on_click=_open_draft, args=(d.site_id,),
                   help=t("orgapp.drafts.open_help"))
     if not rows:
