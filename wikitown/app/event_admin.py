@@ -7,7 +7,6 @@ import datetime as dt
 import streamlit as st
 
 from wikitown.app.common import Context, set_role, show_error
-from wikitown.app.navigation import goto
 from wikitown.finds import access
 from wikitown.core.errors import ConfigError, WikitownError
 from wikitown.store.events import create_event, event_path_for, open_event
@@ -71,7 +70,6 @@ def render(ctx: Context) -> None:
     set_role(open_event(event.dir), "organizer")
     st.session_state["event_slug"] = event.dir.name
     st.session_state["event_created"] = event.config.code
-    goto("organizer_view", "sites")  # next: the new event's sites (its municipal lists)
     st.rerun()
 
 

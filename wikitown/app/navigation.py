@@ -11,17 +11,14 @@ from collections.abc import Callable
 import streamlit as st
 
 
-def goto(key: str, view: str) -> None:
-    """Open ``view`` of the tab bar ``key`` on the next run (e.g. after an action that leads on)."""
-    st.session_state[f"{key}_goto"] = view
-
-
 def view_tabs(t, views: dict[str, tuple[str, Callable]], *, key: str, ctx) -> str:
     """Draw the tab bar of ``views`` (id -> (label's message key, render function)) and render
     the open one only. Returns the open view's id. The open view is remembered by id, so it
     stays open when the language (so every label) changes."""
     labels = {view: t(label_key) for view, (label_key, _render) in views.items()}
     remembered = st.session_state.get(f"{key}_id")
+    # AppTest has no browser to click a tab: tests open a view by setting ``<key>_goto``. (A browser
+    # keeps its own open tab, which a value set here does not change: the app never switches views.)
     wanted = st.session_state.pop(f"{key}_goto", None)
     if wanted in labels:
         st.session_state[key] = labels[wanted]  # before the widget exists in this run: allowed
