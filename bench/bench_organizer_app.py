@@ -146,7 +146,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    load_before = os.getloadavg()
     results = [measure(n, args.repeat) for n in sizes]
+    load_after = os.getloadavg()
     names = list(dict.fromkeys(k for r in results for k in r if k not in ("sites", "errors")))
     print(f"organizer page, server time per action (AppTest, median of {args.repeat}; seconds), "
           f"{os.cpu_count()} cores")
@@ -161,6 +163,9 @@ def main() -> int:
               f"{r.get('sign-in (warm)', float('nan')):.3f} s warm (target < 2 s)")
         for e in r["errors"][:3]:
             print("  app exception:", e[:300])
+    print("load average (1/5/15 min) before " + "/".join(f"{v:.1f}" for v in load_before) + ", after "
+          + "/".join(f"{v:.1f}" for v in load_after) + f" on {os.cpu_count()} cores (other work on the machine "
+          "slows every figure)")
     return 1 if any(r["errors"] for r in results) else 0
 
 

@@ -47,7 +47,7 @@ def signed_in(role: str = "organizer", lang: str = "ja", timeout: float = 90, vi
 
 
 # The tab bars of the pages (wikitown.app.navigation.view_tabs keys).
-TAB_BARS = {"organizer": "organizer_view", "librarian": "librarian_view"}
+TAB_BARS = {"organizer": "organizer_view"}
 
 
 def open_view(at, view: str, page: str = "organizer"):

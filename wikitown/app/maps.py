@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import math
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -56,16 +57,16 @@ def hex_colour(value: str) -> list[int]:
     return [int(value[i:i + 2], 16) for i in (1, 3, 5)]
 
 
-def aggregate(frame: pd.DataFrame, key_column: str, cells: int = 60) -> pd.DataFrame:
+def aggregate(frame: pd.DataFrame, key_column: str, cells: int = 40) -> pd.DataFrame:
     """Points binned into about ``cells`` x ``cells`` squares over their extent: one row per
-    occupied square with its centre (mean position), ``count`` and the count per ``key_column``
-    value (``n_<value>``), for maps with more than :data:`MAX_POINTS` points."""
-    lat, lon = frame["lat"].astype(float), frame["lon"].astype(float)
+    occupied square with its centre (mean position, 5 decimals), ``count`` and the count per
+    ``key_column`` value (``n_<value>``), for maps with more than :data:`MAX_POINTS` points."""
+    lat, lon = frame["lat"].to_numpy(dtype=float), frame["lon"].to_numpy(dtype=float)
     step = max(lat.max() - lat.min(), (lon.max() - lon.min()) * math.cos(math.radians(lat.mean())), 1e-4) / cells
-    cell = pd.DataFrame({"lat": lat, "lon": lon, "key": frame[key_column].fillna("").astype(str),
-                         "cy": (lat // step).astype(int), "cx": (lon // step).astype(int)})
-    grouped = cell.groupby(["cy", "cx"])
-    out = grouped.agg(lat=("lat", "mean"), lon=("lon", "mean"), count=("lat", "size"))
-    per_key = pd.crosstab([cell["cy"], cell["cx"]], cell["key"])
+    cell = pd.DataFrame({"lat": lat, "lon": lon, "key": frame[key_column].fillna("").astype(str).to_numpy(),
+                         "cell": (lat // step).astype(np.int64) * 1_000_003 + (lon // step).astype(np.int64)})
+    out = cell.groupby("cell").agg(lat=("lat", "mean"), lon=("lon", "mean"), count=("lat", "size"))
+    per_key = cell.groupby(["cell", "key"]).size().unstack(fill_value=0)
     out = out.join(per_key.add_prefix("n_"))
+    out[["lat", "lon"]] = out[["lat", "lon"]].round(5)
     return out.reset_index(drop=True)

@@ -10,7 +10,7 @@ import pydeck as pdk
 import streamlit as st
 
 from wikitown.app import maps
-from wikitown.app.cache import ranked_sites, sites_changed
+from wikitown.app.cache import ranked_sites, sites_changed, sites_revision
 from wikitown.app.common import Context, md_escape
 from wikitown.core.errors import WikitownError
 
@@ -36,10 +36,6 @@ def localised_frame(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     return view.rename(columns={c: ctx.t(f"app.sites.col.{c}") for c in TABLE_COLUMNS})
 
 
-def _status_key(value) -> str:
-    return value if value in STATUS_COLOURS else "unchecked"
-
-
 def status_legend(ctx: Context, statuses) -> None:
     # one swatch per colour, naming every status drawn in it (possible and ambiguous share orange)
     by_colour: dict[tuple, list[str]] = {}
@@ -49,15 +45,29 @@ def status_legend(ctx: Context, statuses) -> None:
     maps.legend([(list(c), "・".join(names)) for c, names in by_colour.items()])
 
 
-def site_map(ctx: Context, frame: pd.DataFrame, *, key: str = "site_map") -> None:
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _cells(cache_key: tuple, _located: pd.DataFrame, _t) -> pd.DataFrame:
+    """The aggregated map of a filtered set of sites (its layer's data), once per sites revision,
+    filter and language."""
+    cells = maps.aggregate(_located, "article_status")
+    counts = cells[[c for c in cells.columns if c.startswith("n_")]]
+    missing = cells["n_missing"] if "n_missing" in cells else pd.Series(0, index=cells.index)
+    cells["colour"] = [STATUS_COLOURS[s] for s in counts.idxmax(axis=1).str[2:]]
+    cells["label"] = [_t("orgapp.map.cell", count=int(n), missing=int(m)) for n, m in zip(cells["count"], missing)]
+    cells["radius"] = [round(4 + 2.5 * math.sqrt(n), 1) for n in cells["count"]]
+    return cells[["lat", "lon", "count", "colour", "label", "radius"]]
+
+
+def site_map(ctx: Context, frame: pd.DataFrame, *, key: str = "site_map", cache_key: tuple | None = None) -> None:
     """Points on a map, coloured by article status, with a legend. Drawn with deck.gl, bundled with
     Streamlit, so the points show with no network (only the background tiles stay blank offline).
     Beyond maps.MAX_POINTS, squares with a count (coloured by their commonest status) instead."""
-    located = frame.dropna(subset=["lat", "lon"])
+    columns = [c for c in ("name", "lat", "lon", "designation", "coord_status", "article_status") if c in frame]
+    located = frame[columns].dropna(subset=["lat", "lon"])
     located = located[located["coord_status"] != "missing"] if "coord_status" in located else located
     missing = len(frame) - len(located)
     if len(located):
-        statuses = located["article_status"].map(_status_key)
+        statuses = located["article_status"].where(located["article_status"].isin(list(STATUS_COLOURS)), "unchecked")
         area = ctx.event.config.area
         view = pdk.ViewState(latitude=float(located["lat"].median()), longitude=float(located["lon"].median()),
                              zoom=12 if area.radius_km <= 10 else 10)
@@ -69,14 +79,10 @@ def site_map(ctx: Context, frame: pd.DataFrame, *, key: str = "site_map") -> Non
                               get_fill_color="colour", pickable=True, **maps.RIM)
             tooltip = {"text": "{name}\n{designation}\n{status}"}
         else:
-            cells = maps.aggregate(located.assign(article_status=statuses), "article_status")
-            counts = cells[[c for c in cells.columns if c.startswith("n_")]]
-            commonest = counts.idxmax(axis=1).str[2:]
-            cells["colour"] = [STATUS_COLOURS[s] for s in commonest]
-            cells["label"] = [ctx.t("orgapp.map.cell", count=int(n), missing=int(m)) for n, m in
-                              zip(cells["count"], cells.get("n_missing", pd.Series(0, index=cells.index)))]
-            cells["radius"] = [4 + 2.5 * math.sqrt(n) for n in cells["count"]]
-            layer = pdk.Layer("ScatterplotLayer", data=cells[["lat", "lon", "count", "colour", "label", "radius"]],
+            located = located.assign(article_status=statuses)
+            cells = (_cells((*cache_key, ctx.lang), located, ctx.t) if cache_key
+                     else _cells.__wrapped__(None, located, ctx.t))
+            layer = pdk.Layer("ScatterplotLayer", data=cells,
                               get_position="[lon, lat]", get_radius="radius", radius_units="pixels",
                               get_fill_color="colour", pickable=True, **maps.RIM)
             tooltip = {"text": "{label}"}
@@ -152,8 +158,9 @@ def _sources_panel(ctx: Context) -> None:
     from wikitown.sources.opendata import parse_map
 
     with st.expander(ctx.t("sites.ui.sources"), expanded=False):
+        # Streamlit draws the drop zone's own words in English: the help says them in the user's language.
         uploads = st.file_uploader(ctx.t("sites.ui.upload"), type=["csv", "txt", "xlsx", "geojson", "json"],
-                                   accept_multiple_files=True, key="sites_upload")
+                                   accept_multiple_files=True, key="sites_upload", help=ctx.t("orgapp.help.upload"))
         mapping_text = st.text_input(ctx.t("sites.ui.mapping"), key="sites_mapping",
                                      help=ctx.t("sites.ui.mapping_help"))
         if st.button(ctx.t("sites.ui.import"), key="sites_import", disabled=not uploads):
@@ -169,7 +176,7 @@ def _sources_panel(ctx: Context) -> None:
                 _show_report(ctx, report)
             except WikitownError as exc:
                 st.error(exc.message(ctx.lang))
-        if st.button(ctx.t("sites.ui.run_gaps"), key="sites_gaps", type="primary"):
+        if st.button(ctx.t("sites.ui.run_gaps"), key="sites_gaps", type="primary", help=ctx.t("orgapp.help.run_gaps")):
             report = run_gaps(ctx.event, progress=_progress_bar(ctx))
             sites_changed(ctx.event.store)
             _show_report(ctx, report)
@@ -313,7 +320,8 @@ def render(ctx: Context) -> None:
     shown = filter_frame(frame, missing_article=missing_article, missing_photo=missing_photo, levels=levels,
                          sources=sources)
     st.caption(ctx.t("sites.ui.count", shown=len(shown), total=len(frame)))
-    site_map(ctx, shown)
+    site_map(ctx, shown, cache_key=(ctx.event.store.url, sites_revision(ctx.event.store), missing_article,
+                                    missing_photo, tuple(levels), tuple(sources)))
     page, number = _page(ctx, shown)
     view = localised_frame(ctx, page)
     view[ctx.t("app.sites.col.sources")] = [
