@@ -60,7 +60,7 @@ def _map(ctx: Context, queued: list[dict], site_rows: dict) -> None:
               pdk.Layer("ScatterplotLayer", data=frame, get_position="[lon, lat]", get_radius=25,
                         radius_min_pixels=6, get_fill_color=find_colour, pickable=True, **maps.RIM)]
     view = pdk.ViewState(latitude=float(frame["lat"].median()), longitude=float(frame["lon"].median()), zoom=15)
-    st.pydeck_chart(pdk.Deck(layers=layers, initial_view_state=view, map_style=None,
+    st.pydeck_chart(maps.CompactDeck(layers=layers, initial_view_state=view, map_style=None,
                              tooltip={"text": "{name}{label}"}), key="finds_queue_map")
     maps.legend([(find_colour, t("orgapp.map.find_queued")), (site_colour, t("orgapp.map.site"))])
     maps.offline_note(t)

@@ -104,7 +104,7 @@ def _map(ctx: Context, plan: Plan) -> None:
     zoom = max(3.0, min(17.0, math.log2(600 * 360 / (256 * span))))
     view = pdk.ViewState(latitude=(max(lats) + min(lats)) / 2, longitude=(max(lons) + min(lons)) / 2, zoom=zoom)
     st.caption(ctx.t("plan.ui.map"))
-    st.pydeck_chart(pdk.Deck(layers=layers, initial_view_state=view, map_style=None,
+    st.pydeck_chart(maps.CompactDeck(layers=layers, initial_view_state=view, map_style=None,
                              tooltip={"text": "{name}"}), key="plan_map")
     maps.legend(legend + [([0, 0, 0], t("plan.start"))])
     maps.offline_note(t)

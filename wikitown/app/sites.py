@@ -88,7 +88,7 @@ def site_map(ctx: Context, frame: pd.DataFrame, *, key: str = "site_map", cache_
             tooltip = {"text": "{label}"}
             view.zoom = 9
             st.caption(ctx.t("orgapp.map.aggregated", count=len(located), cells=len(cells)))
-        st.pydeck_chart(pdk.Deck(layers=[layer], initial_view_state=view, map_style=None, tooltip=tooltip), key=key)
+        st.pydeck_chart(maps.CompactDeck(layers=[layer], initial_view_state=view, map_style=None, tooltip=tooltip), key=key)
         status_legend(ctx, set(statuses))
         maps.offline_note(ctx.t)
     if missing:
