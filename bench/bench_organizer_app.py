@@ -94,7 +94,8 @@ def measure(size: int, repeat: int) -> dict[str, float]:
         os.environ["WIKITOWN_HOME"] = str(tmp / "home")
         copy_event(PROJECT_ROOT / "events" / "demo-yaizu", tmp / "events" / "demo-yaizu")
         # The demo's open data is imported on first open (as the app does), then grown.
-        from wikitown.store.events import load_configured_opendata, open_event
+        from wikitown.gaps.collect import load_configured_opendata
+        from wikitown.store.events import open_event
         ev = open_event(tmp / "events" / "demo-yaizu")
         load_configured_opendata(ev)
         ev.close()

@@ -12,15 +12,21 @@ from PIL import Image, ImageDraw
 from tests.harness import PROJECT_ROOT
 from tests.harness.requirements import shared_data
 
+PHOTOS = PROJECT_ROOT / "tests" / "data" / "photos"
+
 # exiftool's FileType -> wikitown's format name
 FILE_TYPES = {"JPEG": "jpeg", "PNG": "png", "HEIC": "heic", "HEIF": "heif", "Extended WEBP": "webp",
               "WEBP": "webp", "AVIF": "avif"}
 
 
+def sample_photo(*parts: str):
+    """A real photo in tests/data/photos (``sample_photo("exifr", "heic-iphone7.heic")``)."""
+    return shared_data("photos", *parts)
+
+
 def expected_names() -> list[str]:
-    """For parametrize: the sample names, or none (the tests then skip) without ../shared."""
-    path = PROJECT_ROOT.parent / "shared" / "data" / "photos" / "EXPECTED.json"
-    return sorted(json.loads(path.read_text())) if path.exists() else []
+    """For parametrize: the sample names in tests/data/photos/EXPECTED.json (what exiftool reads)."""
+    return sorted(json.loads((PROJECT_ROOT / "tests" / "data" / "photos" / "EXPECTED.json").read_text()))
 
 
 def expected() -> dict:
@@ -98,3 +104,70 @@ def png_bomb(width=100_000, height=100_000) -> bytes:
     crc = zlib.crc32(bytes(data[ihdr + 4:ihdr + 8 + 13]))
     data[ihdr + 21:ihdr + 25] = crc.to_bytes(4, "big")
     return bytes(data)
+
+
+# --------------------------------------------------------------------------------------------
+# decompression bombs: tiny files whose headers declare huge images (docs/bad-input.md)
+
+
+def _solid(fmt: str, **kw) -> bytes:
+    if fmt in ("HEIF", "AVIF"):
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (10, 200, 30)).save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def webp_lossless_bomb(width=10_000, height=11_999) -> bytes:
+    """The 38-byte lossless WebP of issue 13: one colour, so any size costs no more bytes; it
+    decodes (to width × height × 4 bytes) with every decoder."""
+    data = bytearray(_solid("WEBP", lossless=True))
+    bits = int.from_bytes(data[21:25], "little")
+    bits = (bits & ~0x0FFFFFFF) | (width - 1) | ((height - 1) << 14)
+    data[21:25] = bits.to_bytes(4, "little")
+    return bytes(data)
+
+
+def webp_lossy_bomb(width=16_383, height=16_383) -> bytes:
+    data = bytearray(_solid("WEBP", quality=50))
+    data[26:28] = width.to_bytes(2, "little")
+    data[28:30] = height.to_bytes(2, "little")
+    return bytes(data)
+
+
+def webp_extended_bomb(width=16_000, height=16_000) -> bytes:
+    """VP8X (the extended WebP phones write with EXIF): the canvas size in the header."""
+    data = bytearray(encoded("WEBP", size=(16, 16), lat=35.0, lon=139.0))
+    assert data[12:16] == b"VP8X"
+    data[24:27] = (width - 1).to_bytes(3, "little")
+    data[27:30] = (height - 1).to_bytes(3, "little")
+    return bytes(data)
+
+
+def jpeg_bomb(width=65_000, height=65_000) -> bytes:
+    data = bytearray(jpeg(size=(16, 16)))
+    pos = 2
+    while data[pos + 1] not in (0xC0, 0xC2):
+        pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+    data[pos + 5:pos + 7] = height.to_bytes(2, "big")
+    data[pos + 7:pos + 9] = width.to_bytes(2, "big")
+    return bytes(data)
+
+
+def heif_bomb(fmt="HEIF", width=30_000, height=30_000) -> bytes:
+    """HEIC or AVIF whose ``ispe`` box (the item's size) declares a huge image."""
+    data = bytearray(_solid(fmt, quality=50))
+    pos = data.index(b"ispe")
+    data[pos + 8:pos + 12] = width.to_bytes(4, "big")
+    data[pos + 12:pos + 16] = height.to_bytes(4, "big")
+    return bytes(data)
+
+
+def bombs() -> dict[str, bytes]:
+    """name -> bytes: one bomb per format wikitown takes."""
+    return {"lossless.webp": webp_lossless_bomb(), "lossy.webp": webp_lossy_bomb(),
+            "extended.webp": webp_extended_bomb(), "bomb.jpg": jpeg_bomb(), "bomb.png": png_bomb(),
+            "bomb.heic": heif_bomb("HEIF"), "bomb.avif": heif_bomb("AVIF"),
+            "just-under.webp": webp_lossless_bomb(7_000, 8_000)}  # 56 MP: under the cap, but 38 bytes

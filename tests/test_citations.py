@@ -63,9 +63,9 @@ def test_citation_formats_follow_the_wikis():
     book = Source("book", "焼津市史", authors="焼津市史編さん委員会", publisher="焼津市", year="2007",
                   isbn="9784048930659", pages="")
     assert render(book, "ja", page="12") == ("{{Cite book|和書|author=焼津市史編さん委員会|title=焼津市史|publisher=焼津市"
-                                             "|date=2007|isbn=9784048930659|page=12}}")
+                                             "|date=2007|isbn=978-4-04-893065-9|page=12}}")
     assert render(book, "en", page="12-15") == ("{{cite book|author=焼津市史編さん委員会|title=焼津市史|publisher=焼津市"
-                                                "|year=2007|isbn=9784048930659|pages=12-15}}")
+                                                "|year=2007|isbn=978-4-04-893065-9|pages=12-15}}")
     web = Source("web", "文化財マップ", url="https://www.city.yaizu.lg.jp/x", website="焼津市", access_date="2026-11-28")
     assert render(web, "ja") == ("{{Cite web|和書|url=https://www.city.yaizu.lg.jp/x|title=文化財マップ|publisher=焼津市"
                                  "|accessdate=2026-11-28}}")

@@ -1,12 +1,9 @@
 """``python -m wikitown cite`` and ``draft``: what they print, and how they fail."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.harness import PROJECT_ROOT
+from tests.harness.cli import run_cli
 from wikitown.store.events import create_event
 from wikitown.store.sites import upsert_sites
 
@@ -14,9 +11,7 @@ RSS = Path(__file__).with_name("fixtures") / "ndl_opensearch_isbn.xml"
 
 
 def run(*args, env=None):
-    full = {**os.environ, "WIKITOWN_LANG": "en", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "wikitown", *args], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, env=full, timeout=60)
+    return run_cli(*args, env=env)
 
 
 def test_cite_book_ja_and_en():
@@ -56,7 +51,9 @@ def test_lookup_uses_ndl_standin_and_offline_is_a_message(standin):
 def test_draft_command_builds_then_prints_the_stored_draft(tmp_path, standin):
     event = create_event(tmp_path / "ev", name="t", lat=34.86, lon=138.32, radius_km=3, municipality="焼津市",
                          code="TEST-1")
-    upsert_sites(event.store, [{"id": "s1", "name": "常楽寺", "lat": 34.86, "lon": 138.32}])
+    # the kind as a source gives it (a name alone picks no infobox: tests/test_sitemodel.py)
+    upsert_sites(event.store, [{"id": "s1", "name": "常楽寺", "lat": 34.86, "lon": 138.32, "kind": "temple",
+                                "kind_origin": "source"}])
     event.close()
     server = standin()
     dead = server.url + "/api.php"

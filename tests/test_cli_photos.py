@@ -3,30 +3,22 @@
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
+from tests.harness.cli import run_cli
 from tests.harness.requirements import shared_data
 from tests.photo_samples import FILE_TYPES, expected, jpeg
 from wikitown.store.events import create_event
 from wikitown.finds.capture import list_finds
-from wikitown.core.paths import PROJECT_ROOT
 from wikitown.store.sites import upsert_sites
 
 TEMPLE = (34.894452, 138.322446)
 
 
 def run(*args, env=None, check=True):
-    full_env = {**os.environ, "WIKITOWN_LANG": "en", **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "wikitown", *map(str, args)], cwd=PROJECT_ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=120)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
+    return run_cli(*args, env=env, check=check)
 
 
 def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):
@@ -43,7 +35,8 @@ def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):
     proc = run("photo-info", *files, "--json")
     results = json.loads(proc.stdout)
     assert [r["file"] for r in results] == [str(f) for f in files]
-    assert all(set(r) == {"file", "format", "lat", "lon", "taken", "orientation", "error"} for r in results)
+    assert all(set(r) == {"file", "format", "lat", "lon", "taken", "taken_at_source", "orientation", "authors",
+                          "error"} for r in results)
     for name, r in zip(sorted(want), results):
         w = want[name]
         assert r["error"] is None, (name, r["error"])
@@ -53,7 +46,10 @@ def test_photo_info_every_shared_photo_matches_exiftool(tmp_path):
         else:
             assert abs(r["lat"] - w["lat"]) < 1e-5 and abs(r["lon"] - w["lon"]) < 1e-5, name
         taken = w["taken"].replace(":", "-", 2).replace(" ", "T") if w["taken"] else None
-        assert (r["taken"] or "")[:19] == (taken or ""), name
+        if taken:  # DateTimeOriginal; the other sources: tests/test_photos_exiftool.py::test_capture_times_agree_with_exiftool
+            assert (r["taken"] or "")[:19] == taken and r["taken_at_source"] == "EXIF:DateTimeOriginal", name
+        else:
+            assert r["taken_at_source"] != "EXIF:DateTimeOriginal", name
         assert r["orientation"] == w["orientation"], name
     bad = {r["file"]: r for r in results[len(want):]}
     for path in (cut, text, empty, tmp_path / "missing.jpg"):

@@ -102,7 +102,7 @@ def test_demo_event_end_to_end(tmp_path, capsys):
 def test_demo_event_selected_sites_and_default_start(tmp_path, capsys):
     event_dir = demo_copy(tmp_path)
     event = open_event(event_dir)
-    from wikitown.store.events import load_configured_opendata
+    from wikitown.gaps.collect import load_configured_opendata
 
     load_configured_opendata(event)
     with event.store.write() as conn:

@@ -5,24 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 
 import sqlalchemy as sa
 
+from tests.harness.cli import run_cli
 from tests.harness.requirements import shared_data
 from tests.sparql_standin import sparql_standin
 from tests.test_geocode import nominatim_standin
 from wikitown.store.events import create_event, open_event
-from wikitown.core.paths import PROJECT_ROOT
 from wikitown.store.db import sites
 
 
 def run(args, env=None, lang="en"):
-    full_env = {**os.environ, "WIKITOWN_LANG": lang, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "wikitown", *args], cwd=PROJECT_ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=120)
+    return run_cli(*args, env=env, lang=lang)
 
 
 def test_import_to_csv_with_mapping_and_a_bad_file(tmp_path):

@@ -6,7 +6,7 @@ import pytest
 
 from wikitown.drafts import builder as drafts
 
-from wikitown.drafts import register
+from wikitown.drafts import edits, register
 
 from wikitown.drafts import review
 from wikitown.drafts.citations import Source
@@ -50,7 +50,8 @@ def test_offline_title_check_says_so(standin):
 
 
 def test_ja_draft_has_every_part():
-    site = Site(id="s1", name="常楽寺", name_kana="ジョウラクジ", designation="市指定", category="建造物",
+    # the kind as a source says it (a name alone no longer picks the temple infobox: see test_sitemodel.py)
+    site = Site(id="s1", name="常楽寺", name_kana="ジョウラクジ", designation="市指定", category="建造物", kind="temple",
                 address="焼津市北浜通95-2", municipality="焼津市", lat=34.8647761, lon=138.3246443)
     src = Source("book", "焼津市史", authors="委員会", publisher="焼津市", year="2007", id=7)
     built = build_draft(site, "ja", sources=[(src, "12")], municipality_code="222127",
@@ -65,7 +66,8 @@ def test_ja_draft_has_every_part():
     assert [str(h.title).strip() for h in code.filter_headings()] == ["歴史", "文化財", "アクセス", "ギャラリー", "脚注",
                                                                       "参考文献"]
     assert "<references />" in built.wikitext and "File:Jorakuji gate.jpg|常楽寺" in built.wikitext
-    assert "{{DEFAULTSORT:じょうらくじ}}" in built.wikitext and "[[Category:静岡県の寺院]]" in built.wikitext
+    # jawiki's sort key: 濁音 → 清音, small kana → full size (じょうらくじ → しようらくし)
+    assert "{{DEFAULTSORT:しようらくし}}" in built.wikitext and "[[Category:静岡県の寺院]]" in built.wikitext
     assert "wikitown:photos" in built.wikitext and "3" in built.wikitext
     assert "reading_guessed" not in built.flags
     coord = next(t for t in code.filter_templates() if str(t.name) == "Coord")
@@ -77,7 +79,7 @@ def test_ja_draft_has_every_part():
     ("other", "仁王門", "Infobox 建築物", "Infobox historic site"),
 ])
 def test_infobox_by_kind(kind, name, ja_box, en_box):
-    site = Site(id="x", name=name, category="建造物", lat=34.86, lon=138.32)
+    site = Site(id="x", name=name, category="建造物", kind=kind, lat=34.86, lon=138.32)
     ja = mwparserfromhell.parse(build_draft(site, "ja").wikitext).filter_templates()[0]
     en = mwparserfromhell.parse(build_draft(site, "en").wikitext).filter_templates()[0]
     assert str(ja.name).strip() == ja_box and str(en.name).strip() == en_box
@@ -111,7 +113,8 @@ def _event(tmp_path):
     event = create_event(tmp_path / "ev", name="テスト", lat=34.86, lon=138.32, radius_km=5, municipality="焼津市",
                          municipality_code="222127", code="TEST-1")
     upsert_sites(event.store, [{"id": "s1", "name": "常楽寺", "name_kana": "じょうらくじ", "lat": 34.8647761,
-                                "lon": 138.3246443, "address": "焼津市北浜通95-2", "description": "公開データの説明"}])
+                                "lon": 138.3246443, "address": "焼津市北浜通95-2", "description": "公開データの説明",
+                                "kind": "temple", "kind_origin": "source"}])
     return event
 
 
@@ -145,7 +148,11 @@ def test_save_checks_and_sources_become_references(tmp_path):
                               pages="45")
     draft, _ = drafts.open_draft(event, "s1", check_wiki=False)
     text = review.current_wikitext(event.store, draft.id)
-    assert f'<ref name="src{sid}">{{{{Cite book|和書|title=焼津市史|publisher=焼津市|date=2007|page=45}}}}</ref>' in text
+    # A book is listed with the pages about the site; the lead's facts are not the book's (issue 12.7):
+    # without the dataset the site came from, the lead has no footnote and the checks say so.
+    assert "* {{Cite book|和書|title=焼津市史|publisher=焼津市|date=2007|page=45}}" in text
+    assert f'<ref name="src{sid}">' not in text
+    assert "unreferenced_paragraph" in [f.code for f in drafts.check_draft(event.store, draft.id)]
     rev, findings = drafts.save(event, draft.id, text + "\n<script>x</script>\n", author="Aki", role="participant")
     assert rev != draft.current_revision_id
     assert "raw_html" in [f.code for f in findings]
@@ -153,7 +160,8 @@ def test_save_checks_and_sources_become_references(tmp_path):
 
 def test_build_drafts_for_many_sites(tmp_path):
     event = _event(tmp_path)
-    upsert_sites(event.store, [{"id": f"t{i}", "name": f"寺{i}院", "lat": 34.86, "lon": 138.32} for i in range(20)])
+    upsert_sites(event.store, [{"id": f"t{i}", "name": f"寺{i}院", "lat": 34.86, "lon": 138.32, "kind": "temple",
+                                "kind_origin": "source"} for i in range(20)])
     built = drafts.build_drafts(event.store, "ja", check_wiki=False, municipality="焼津市")
     assert len(built) == 21 and all(b.wikitext.startswith("{{日本の寺院") for b in built)
 
@@ -168,7 +176,8 @@ def test_unknown_site(tmp_path):
 def test_event_open_data_is_registered_and_cited(tmp_path, monkeypatch):
     import shutil
 
-    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.gaps.collect import load_configured_opendata
+    from wikitown.store.events import open_event
     from wikitown.core.paths import PROJECT_ROOT
 
     monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
@@ -182,6 +191,8 @@ def test_event_open_data_is_registered_and_cited(tmp_path, monkeypatch):
     text = review.current_wikitext(event.store, draft.id)
     assert "{{Cite web|和書|url=https://github.com/yaizu-city/opendata|title=焼津市 文化財マップ|publisher=焼津市" in text
     assert "焼津市指定文化財（建造物）である。<ref" in text
+    # the dataset's licence, from the event's attribution, goes with its citation
+    assert "|type=オープンデータ、CC BY 4.0}}</ref>" in text
     assert [f.code for f in drafts.check_draft(event.store, draft.id)] == ["reading_unconfirmed", "placeholder"]
     titles = sorted(s.title for s in register.list_sources(event.store))
     assert titles == ["焼津市 文化財マップ", "焼津市 歴史スポット(2025年 街歩きイベント)"]
@@ -195,3 +206,66 @@ def test_disambiguated_title_stays_out_of_the_lead():
     built = build_draft(site, "en", title=check)
     assert built.title == "Jōraku-ji (Yaizu)" and built.title_status == "disambiguated"
     assert built.wikitext.count("'''Jōraku-ji''' (常楽寺") == 1 and "(Yaizu)'''" not in built.wikitext
+
+
+def test_merge_carries_insertions_over_and_refuses_collisions():
+    base = "a\nb\nc\n\n== 脚注 ==\n<references />"
+    ours = "a\nb\nc\n\n== ギャラリー ==\n<gallery>\nFile:x.jpg|x\n</gallery>\n\n== 脚注 ==\n<references />\n"
+    theirs = "a\nB (improved)\nc\n\n== 脚注 ==\n<references />\n[[Category:Y]]"
+    merged = edits.merge3(base, ours, theirs)
+    assert merged == ("a\nB (improved)\nc\n\n== ギャラリー ==\n<gallery>\nFile:x.jpg|x\n</gallery>\n\n"
+                      "== 脚注 ==\n<references />\n[[Category:Y]]\n")
+    # the draft changed line b, and so did the article: a person decides
+    assert edits.merge3(base, base.replace("b", "b<ref>x</ref>"), theirs) is None
+
+
+def test_edit_joins_the_articles_own_gallery_and_properties_section():
+    article = ("'''常楽寺'''は寺院。<ref>a</ref>\n\n== 文化財 ==\n* 本堂\n\n== ギャラリー ==\n<gallery>\n"
+               "File:Old.jpg|本堂\n</gallery>\n\n== 脚注 ==\n{{Reflist}}\n\n{{DEFAULTSORT:しようらくし}}\n"
+               "[[Category:静岡県の寺院]]\n")
+    data = Source("dataset", "焼津市 文化財マップ", publisher="焼津市", url="https://example.org/m",
+                  data={"licence": "CC BY 4.0"}, id=3)
+    text = edits.propose_edit(article, site_name="常楽寺 {{Delete}}", designation="市指定文化財",
+                              category="建造物", photos=["Old.jpg", "New photo.jpg", "Bad|name.jpg"], dataset=data)
+    assert text.count("<gallery>") == 1 and text.count("File:Old.jpg") == 1 and "Bad|name" not in text
+    assert "File:Old.jpg|本堂\nFile:New photo.jpg|常楽寺 " in text
+    assert "== 文化財 ==\n* 本堂\n* 市指定文化財 建造物<ref name=\"src3\">{{Cite web|和書|" in text
+    assert "|type=オープンデータ、CC BY 4.0}}</ref>\n\n== ギャラリー ==" in text
+    assert "<references />" not in text  # {{Reflist}} is the article's reference list
+    assert not [t for t in mwparserfromhell.parse(text).filter_templates() if str(t.name).strip() == "Delete"]
+    # what the article already has is not added twice
+    again = edits.propose_edit(text, site_name="常楽寺", designation="市指定文化財", photos=["New photo.jpg"],
+                               dataset=data)
+    assert again == text
+
+
+def test_edit_of_a_stub_puts_new_sections_before_its_categories():
+    data = Source("dataset", "一覧", url="https://example.org/l", id=1)
+    text = edits.propose_edit("'''X'''は寺。\n[[Category:A]]\n[[Category:B]]", site_name="X", designation="県指定",
+                              photos=["X.jpg"], dataset=data)
+    assert text.startswith("'''X'''は寺。\n")
+    assert text.index("== ギャラリー ==") < text.index("== 文化財 ==") < text.index("== 脚注 ==\n<references />") \
+        < text.index("[[Category:A]]")
+
+
+def test_opendata_url_and_licence_from_event_toml(tmp_path):
+    from wikitown.core.config import load_config, save_config
+    from wikitown.store.db import site_provenance
+
+    event = _event(tmp_path)
+    cfg = event.config
+    from wikitown.core.config import OpenDataSource
+
+    cfg.opendata = [OpenDataSource("data/list.csv", {}, "焼津市 文化財一覧", "https://example.org/list.csv", "CC BY 2.1 JP")]
+    save_config(event.dir, cfg)
+    assert load_config(event.dir).opendata[0].licence == "CC BY 2.1 JP"
+    with event.store.write() as c:
+        c.execute(site_provenance.insert().values(site_id="s1", source="opendata:list.csv", source_id="1", data={},
+                                                  fetched_at="2026-11-20T10:00:00+00:00"))
+    from wikitown.store.events import open_event
+
+    event = open_event(event.dir)
+    draft, _ = drafts.open_draft(event, "s1", check_wiki=False)
+    text = review.current_wikitext(event.store, draft.id)
+    assert ("{{Cite web|和書|url=https://example.org/list.csv|title=焼津市 文化財一覧|publisher=焼津市|"
+            "accessdate=2026-11-20|type=オープンデータ、CC BY 2.1 JP}}") in text

@@ -84,3 +84,16 @@ def test_missing_template_and_offline_preview(mediawiki, api):
     with mediawiki.down():
         offline = drafts.preview("text", "x", api)
     assert not offline.online and offline.reason and offline.html == ""
+
+
+def test_sort_key_as_the_wiki_stores_it(mediawiki, api):
+    """The wiki's own record of the sort key (page property ``defaultsort``) is jawiki's folded form."""
+    tag = uuid.uuid4().hex[:6]
+    cases = {"シャンハイキドウコウツウ3": "しやんはいきとうこうつう03", "ジョウラクジ": "しようらくし",
+             "コーヒーテン": "こおひいてん"}
+    for i, (kana, key) in enumerate(cases.items()):
+        site = Site(id=f"k{i}", name=f"上海軌道交通{i}号線{tag}", name_kana=kana, municipality="焼津市")
+        built = build_draft(site, "ja")
+        title = f"Draft:Sortkey {tag} {i}"
+        mediawiki.create_page(title, built.wikitext)
+        assert mediawiki.page_info(title)["pageprops"]["defaultsort"] == key

@@ -2,7 +2,7 @@
 
 ``read_photo`` never raises; ``prepare_photo`` raises only ``PhotoRejected``. Inputs: random
 bytes, real JPEG/PNG/WebP/HEIC bytes (made with Pillow and pillow-heif, plus the small samples
-in ../shared/data/photos when present) with byte flips, truncations and spliced EXIF segments,
+in tests/data/photos) with byte flips, truncations and spliced EXIF segments,
 and hand-built EXIF blocks with hostile values (huge and 0/0 rationals, negatives, NaN strings,
 absurd dimensions). Derandomized so a CI failure reproduces; sized to run in seconds.
 """
@@ -65,10 +65,10 @@ def seeds() -> tuple[bytes, ...]:
     gps = dict(lat=34.8667, lon=138.3228)
     made = [jpeg(size=(32, 24), **gps), jpeg(size=(24, 32), orientation=6), encoded("PNG", size=(24, 16), **gps),
             encoded("WEBP", size=(24, 16), **gps), encoded("HEIF", size=(32, 32), **gps)]
-    shared = PROJECT_ROOT.parent / "shared" / "data" / "photos"
-    if shared.exists():  # small real files only: the fuzz run must stay short
-        made += [p.read_bytes() for p in sorted(shared.rglob("*")) if p.is_file() and p.suffix != ".json"
-                 and p.stat().st_size < 12_000]
+    real = PROJECT_ROOT / "tests" / "data" / "photos"
+    # small real files only: the fuzz run must stay short
+    made += [p.read_bytes() for p in sorted(real.rglob("*")) if p.is_file() and p.suffix != ".json"
+             and p.stat().st_size < 12_000]
     return tuple(made)
 
 
@@ -276,3 +276,28 @@ def test_negative_srational_gps_altitude_beside_valid_gps_publishes_without_gps_
     with Image.open(io.BytesIO(prepared.publish)) as im:
         exif = im.getexif()
         assert exif.get_ifd(0x8769).get(0x9003) == "2026:11:28 10:30:00"
+
+
+# --------------------------------------------------------------------------------------------
+# the header and metadata parsers on their own (XMP, IPTC, ISO boxes, declared sizes)
+
+
+@FUZZ
+@given(st.binary(max_size=2048), st.sampled_from(["jpeg", "png", "webp", "heic", "avif"]))
+def test_header_and_metadata_parsers_never_raise(data, fmt):
+    from wikitown.finds.photo_headers import declared_size, iso_boxes, jpeg_segments
+    from wikitown.finds.photo_meta import good_icc, iptc_from_app13, iso_datetime, parse_iptc, parse_xmp
+
+    size = declared_size(data, fmt)
+    assert size is None or (len(size) == 2 and all(isinstance(v, int) and v >= 0 for v in size))
+    assert all(isinstance(kind, bytes) and s <= e <= len(data) for kind, s, e in iso_boxes(data))
+    list(jpeg_segments(b"\xff\xd8" + data))
+    for parsed in (parse_iptc(data), parse_iptc(iptc_from_app13(b"Photoshop 3.0\x00" + data)),
+                   parse_xmp(b"<x:xmpmeta>" + data)):
+        for iso in parsed["dates"].values():
+            dt.datetime.fromisoformat(iso)
+        assert all(isinstance(v, str) for v in parsed["authors"].values())
+    assert good_icc(data) is None or len(data) <= 24 * 1024
+    text = data.decode("latin-1")
+    if (iso := iso_datetime(text, date_only_ok=True)) is not None:
+        dt.datetime.fromisoformat(iso)

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from wikitown.net import services
+from wikitown.core import services
 from wikitown.core.errors import ServiceError, ServiceUnavailable
 from wikitown.net.http import HttpClient, user_agent
 

@@ -35,7 +35,10 @@ def test_conversion():
     assert isbn.to_isbn10("9784048930659") == "4048930656"
     assert isbn.to_isbn10("979-10-90636-07-1") is None
     assert isbn.display("isbn 978 4 04 893065 9") == "978-4-04-893065-9"
-    assert isbn.display("９７８４０４８９３０６５９") == "9784048930659"
+    assert isbn.display("９７８４０４８９３０６５９") == "978-4-04-893065-9"  # hyphenated by python-stdnum
+    assert isbn.display("080442957x") == "0-8044-2957-X"
+    err = pytest.raises(isbn.InvalidISBN, isbn.validate, "978-4-04-893065-0").value
+    assert "チェック数字" in err.message("ja") and "check digit" not in err.message("ja")
 
 
 @given(st.text(alphabet="0123456789", min_size=9, max_size=9))

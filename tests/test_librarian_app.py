@@ -25,7 +25,8 @@ def event(tmp_path, monkeypatch, standin):
     ev = create_event(events / "town", name="図書館テスト", lat=34.86, lon=138.32, radius_km=3, municipality="焼津市",
                       municipality_code="222127", code="TEST-1")
     upsert_sites(ev.store, [{"id": "s1", "name": "常楽寺", "name_kana": "じょうらくじ", "lat": 34.8647761,
-                             "lon": 138.3246443, "address": "焼津市北浜通95-2"}])
+                             "lon": 138.3246443, "address": "焼津市北浜通95-2",
+                             "kind": "temple", "kind_origin": "source"}])  # a source's kind: a name alone picks no infobox
     with ev.store.write() as c:
         c.execute(participants.insert().values(id="p1", display_name="Aki", licence="cc-by-sa-4.0", consent_at="x"))
         c.execute(finds.insert().values(id="f1", participant_id="p1", site_id="s1", note=NOTE, created_at="t"))
@@ -113,6 +114,16 @@ def test_draft_edit_checks_hints_and_review(event):
     warnings = [w.value for w in at.warning]
     assert any("script" in w for w in warnings) and any("書きかけ" in w for w in warnings)
     at.button(key="draft_submit_1").click().run()
+    # Approval is a gate (issue 12.7): not by the person who wrote and submitted it ...
+    at.button(key="draft_approve_1").click().run()
+    assert not at.exception
+    assert any("書いたか、レビューを依頼した人" in e.value for e in at.error)
+    assert not any("承認済み" in m.value for m in at.markdown)
+    # ... and not while the checks report findings, unless the reviewer writes why
+    at.text_input(key="draft_author").set_value("別の司書").run()
+    at.button(key="draft_approve_1").click().run()
+    assert any("指摘が残っているため承認できません" in e.value for e in at.error)
+    at.text_input(key="draft_override_1").set_value("script は公開前に消す約束").run()
     at.button(key="draft_approve_1").click().run()
     assert not at.exception
     assert any("承認済み" in m.value for m in at.markdown)
@@ -138,3 +149,32 @@ def test_preview_through_the_loopback_wiki(event, mediawiki, monkeypatch):
     frames = [e for e in at.get("iframe")]
     assert frames and "mw-parser-output" in frames[0].proto.srcdoc
     assert "常楽寺" in frames[0].proto.srcdoc
+
+
+def test_exists_site_draft_is_an_edit_shown_as_a_diff(event, mediawiki, monkeypatch):
+    import uuid
+
+    from wikitown.drafts import edits, review
+    from wikitown.store.events import open_event
+
+    ev, _ = event
+    monkeypatch.setenv("WIKITOWN_WIKI_API_URL", mediawiki.api_url)
+    title = f"子規庵 {uuid.uuid4().hex[:6]}"
+    mediawiki.create_page(title, f"'''{title}'''は旧居。<ref>保存会</ref>\n\n== 脚注 ==\n<references />")
+    upsert_sites(ev.store, [{"id": "s1", "name": "常楽寺", "article_status": "exists", "article_title": title,
+                             "designation": "台東区指定史跡"}])
+    from wikitown.drafts import register
+    from wikitown.drafts.citations import Source
+
+    register.add_source(ev.store, Source("dataset", "台東区文化財一覧", publisher="台東区",
+                                         url="https://example.org/taito.csv", data={"licence": "CC BY 4.0"}), ["s1"])
+    at = _app(ev)
+    assert any(title in i.value and "編集案" in i.value for i in at.info)
+    at.button(key="draft_create").click().run()
+    assert not at.exception, at.exception
+    assert any("既存の記事" in i.value and title in i.value for i in at.info)
+    diff = next(c.value for c in at.code if c.value.startswith("---"))
+    assert "+* 台東区指定史跡<ref" in diff and "CC BY 4.0" in diff
+    store = open_event(ev.dir).store
+    draft = review.draft_for_site(store, "s1")
+    assert draft.title == title and edits.base_of(store, draft.id).title == title

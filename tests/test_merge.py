@@ -149,7 +149,8 @@ def test_split_keeps_automatic_matches_apart(tmp_path):
 
 
 def test_demo_event_merges_its_two_files(tmp_path, monkeypatch):
-    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.gaps.collect import load_configured_opendata
+    from wikitown.store.events import open_event
     from wikitown.store.sites import sites_frame
 
     monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
@@ -169,7 +170,8 @@ def test_demo_event_merges_its_two_files(tmp_path, monkeypatch):
 
 def test_a_bad_configured_file_does_not_stop_the_event(tmp_path, monkeypatch, caplog):
     from wikitown.core.config import OpenDataSource, save_config
-    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.gaps.collect import load_configured_opendata
+    from wikitown.store.events import open_event
 
     monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
     shutil.copytree(PROJECT_ROOT / "events" / "demo-yaizu", tmp_path / "demo",

@@ -166,7 +166,7 @@ def test_my_finds_editable_until_reviewed(demo_env):
 
 def test_organizer_assigns_a_queued_find(demo_env):
     event = open_event(demo_env)
-    from wikitown.store.events import load_configured_opendata
+    from wikitown.gaps.collect import load_configured_opendata
 
     load_configured_opendata(event)
     pid = join_event(event, "Far Away", "cc0")

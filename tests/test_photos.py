@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from tests.harness.requirements import shared_data
+from tests.photo_samples import sample_photo
 from tests.photo_samples import FILE_TYPES, encoded, expected, expected_names, jpeg, png_bomb
 from wikitown.finds.photos import (MAX_PIXELS, PhotoRejected, _jpeg_segments, detect_format, prepare_photo,
                              read_photo, safe_name)
@@ -20,7 +20,7 @@ def _exif_taken(text):
 @pytest.mark.parametrize("name", expected_names())
 def test_shared_photo_matches_exiftool(name):
     want = expected()[name]
-    info = read_photo(shared_data("photos", name))
+    info = read_photo(sample_photo(name))
     assert info.error is None, info.error
     assert info.format == FILE_TYPES[want["file_type"]]
     if want["lat"] is None:
@@ -28,12 +28,16 @@ def test_shared_photo_matches_exiftool(name):
     else:
         assert info.lat == pytest.approx(want["lat"], abs=1e-5)
         assert info.lon == pytest.approx(want["lon"], abs=1e-5)
-    assert (info.taken or "")[:19] == (_exif_taken(want["taken"]) or "")
+    if want["taken"]:  # DateTimeOriginal (EXPECTED.json); other sources: test_capture_times_agree_with_exiftool
+        assert (info.taken or "")[:19] == _exif_taken(want["taken"])
+        assert info.taken_at_source == "EXIF:DateTimeOriginal"
+    else:
+        assert info.taken_at_source != "EXIF:DateTimeOriginal"
     assert info.orientation == want["orientation"]
 
 
 def test_same_answers_from_bytes_and_from_path():
-    path = shared_data("photos", "exifr", "heic-iphone7.heic")
+    path = sample_photo("exifr", "heic-iphone7.heic")
     assert read_photo(path.read_bytes()).as_json() | {"file": ""} == read_photo(path).as_json() | {"file": ""}
 
 
@@ -172,7 +176,7 @@ def test_orientation_is_applied_in_the_publish_copy():
 
 
 def test_heic_becomes_jpeg_with_gps_and_date():
-    data = shared_data("photos", "exifr", "heic-iphone7.heic").read_bytes()
+    data = sample_photo("exifr", "heic-iphone7.heic").read_bytes()
     photo = prepare_photo(data, "IMG_0001.HEIC", max_bytes=50 * MB)
     assert photo.info.format == "heic" and photo.ext == "heic"
     info = read_photo(photo.publish, dimensions=True)
@@ -183,7 +187,7 @@ def test_heic_becomes_jpeg_with_gps_and_date():
 
 
 def test_invalid_gps_is_not_published():
-    data = shared_data("photos", "exifr", "broken1.jpg").read_bytes()  # GPS rationals 0/0
+    data = sample_photo("exifr", "broken1.jpg").read_bytes()  # GPS rationals 0/0
     photo = prepare_photo(data, "b.jpg", max_bytes=MB)
     _, _, _, gps = _exif_of(photo.publish)
     assert not gps
@@ -206,7 +210,7 @@ def test_decompression_bomb_is_rejected():
 
 
 def test_truncated_jpeg_is_rejected_as_corrupt():
-    data = shared_data("photos", "yaizu", "9_jorakuji_gps.jpg").read_bytes()
+    data = sample_photo("yaizu", "9_jorakuji_gps.jpg").read_bytes()
     cut = data[: len(data) * 2 // 3]
     assert read_photo(cut).lat is not None  # the header is intact...
     with pytest.raises(PhotoRejected) as err:  # ...but the pixels are not
@@ -218,7 +222,7 @@ def test_truncated_jpeg_is_rejected_as_corrupt():
 @pytest.mark.parametrize("name", ["exif-py/jpg_corrupted.jpg", "exifr/broken1.jpg", "exiftool/RIFF.webp",
                                   "yaizu/12-a_hoshakuji_jizo_noexif.png", "exif-rs/exif.heic"])
 def test_odd_real_files_still_make_a_publish_jpeg(name):
-    photo = prepare_photo(shared_data("photos", name).read_bytes(), name, max_bytes=50 * MB)
+    photo = prepare_photo(sample_photo(name).read_bytes(), name, max_bytes=50 * MB)
     assert Image.open(io.BytesIO(photo.publish)).format == "JPEG"
     _, exif, sub, _ = _exif_of(photo.publish)
     assert 0x013B not in exif and 0x927C not in sub  # no Artist, no maker notes

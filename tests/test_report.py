@@ -137,7 +137,9 @@ def test_cli_report(event, tmp_path):
                                                               "WIKITOWN_HOME": str(tmp_path / "home")},
                          cwd=str(__import__("wikitown.core.paths").core.paths.PROJECT_ROOT), timeout=60)
     assert out.returncode == 0, out.stderr
-    assert "公開した記事 | 1" in out.stdout
+    # The one published page is in the Draft namespace: a draft on the wiki, not an article (issue 12.10).
+    assert "ウィキに載せた下書き | 1" in out.stdout and "新しく公開した記事 | 0" in out.stdout
+    assert "| Draft（下書き） | 1 | - |" in out.stdout
     assert (tmp_path / "r" / "results.wiki").exists()
 
 

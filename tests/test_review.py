@@ -16,8 +16,11 @@ def store(tmp_path):
     return s
 
 
+FIRST = "first<ref>x</ref>\n"  # a text the checks pass: approval is refused while they fail
+
+
 def _new(store, site="s1"):
-    return review.create_draft(store, site, "常楽寺 (焼津市)", "first\n", author="Aki", role="participant")
+    return review.create_draft(store, site, "常楽寺 (焼津市)", FIRST, author="Aki", role="participant")
 
 
 def test_full_path_and_log(store):
@@ -36,7 +39,7 @@ def test_full_path_and_log(store):
     log = review.review_log(store, d.id)
     assert log[1]["comment"] == "出典を足してください <script>" and log[1]["revision_id"] == rev2
     assert [r.wikitext for r in review.revisions(store, d.id)] == [
-        "first\n", "first\nsecond\n", "first\nsecond<ref>x</ref>\n"]
+        FIRST, "first\nsecond\n", "first\nsecond<ref>x</ref>\n"]
     assert review.approved_drafts(store)[0]["wikitext"] == "first\nsecond<ref>x</ref>\n"
     d = review.mark_published(store, d.id, "常楽寺 (焼津市)", 1234, by="TownBot")
     assert (d.state, d.published_title, d.published_revid) == ("published", "常楽寺 (焼津市)", 1234)
@@ -129,6 +132,71 @@ def test_diff_between_any_two_revisions(store):
 def test_one_draft_per_site(store):
     a = _new(store)
     b = review.create_draft(store, "s1", "other", "other", author="x", role="librarian")
-    assert a.id == b.id and review.current_wikitext(store, a.id) == "first\n"
+    assert a.id == b.id and review.current_wikitext(store, a.id) == FIRST
     assert review.allowed_actions("in_review", "librarian") == ["request_changes", "approve", "withdraw"]
     assert review.allowed_actions("in_review", "participant") == []
+
+
+# --- approval is a gate (issue 12.7) -----------------------------------------------------------
+
+def _in_review(store, text=FIRST, writer="Aki"):
+    d = review.create_draft(store, "s1", "常楽寺 (焼津市)", text, author=writer, role="participant")
+    review.transition(store, d.id, "submit", author=writer, role="participant")
+    return d
+
+
+def test_writer_and_submitter_cannot_approve(store):
+    d = _in_review(store)
+    with pytest.raises(AccessDenied) as err:
+        review.transition(store, d.id, "approve", author="Aki", role="librarian")
+    assert err.value.key == "drafts.review.own_draft" and "Aki" in err.value.message("ja")
+    with pytest.raises(AccessDenied) as err:  # the same person, typed differently
+        review.transition(store, d.id, "approve", author=" ａｋｉ ", role="organizer")
+    assert err.value.key == "drafts.review.own_draft"
+    with pytest.raises(AccessDenied) as err:
+        review.transition(store, d.id, "approve", author="", role="librarian")
+    assert err.value.key == "drafts.review.name_needed"
+    # someone who only submitted it is one of its writers too
+    review.transition(store, d.id, "withdraw", author="Lib", role="librarian")
+    review.transition(store, d.id, "submit", author="Ben", role="librarian")
+    with pytest.raises(AccessDenied):
+        review.transition(store, d.id, "approve", author="Ben", role="librarian")
+    assert review.get_draft(store, d.id).state == "in_review"
+    assert review.writers(store, d.id) == ["Aki", "Ben"]
+    assert review.transition(store, d.id, "approve", author="Lib", role="librarian").state == "approved"
+
+
+def test_failing_checks_refuse_approval_unless_a_reason_is_written(store):
+    d = _in_review(store, "'''常楽寺'''は寺院。\n\n== 歴史 ==\n<!-- wikitown:placeholder 由緒 -->\n")
+    with pytest.raises(AccessDenied) as err:
+        review.transition(store, d.id, "approve", author="Lib", role="librarian")
+    assert err.value.key == "drafts.review.checks_fail" and err.value.params["count"] == 2
+    assert review.get_draft(store, d.id).state == "in_review"
+    with pytest.raises(AccessDenied):
+        review.transition(store, d.id, "approve", author="Lib", role="librarian", override_reason="   ")
+    d = review.transition(store, d.id, "approve", author="Lib", role="librarian",
+                          override_reason="出典は市史 p.12 で確認、歴史の節は公開後に書く")
+    assert d.state == "approved"
+    log = review.review_log(store, d.id)
+    override = next(r for r in log if r["action"] == "override")
+    assert override["author"] == "Lib" and override["comment"].startswith("出典は市史 p.12 で確認")
+    assert "unreferenced_paragraph" in override["comment"] and "placeholder" in override["comment"]
+    assert [r["action"] for r in log][-2:] == ["override", "approve"]
+
+
+def test_two_approvals_by_different_people_when_required(store):
+    d = _in_review(store)
+    d = review.transition(store, d.id, "approve", author="Lib", role="librarian", approvals_required=2)
+    assert d.state == "in_review" and review.approvals(store, d.id) == ["Lib"]
+    with pytest.raises(AccessDenied) as err:
+        review.transition(store, d.id, "approve", author="lib", role="librarian", approvals_required=2)
+    assert err.value.key == "drafts.review.already_approved"
+    assert review.approved_drafts(store) == []
+    # a new revision is other text: the approvals so far do not count for it
+    review.save_revision(store, d.id, "first<ref>y</ref>\n", author="Aki", role="participant")
+    assert review.approvals(store, d.id) == []
+    review.transition(store, d.id, "approve", author="Lib", role="librarian", approvals_required=2)
+    d = review.transition(store, d.id, "approve", author="Org", role="organizer", approvals_required=2)
+    assert d.state == "approved" and review.approvals(store, d.id) == ["Lib", "Org"]
+    assert [r["to_state"] for r in review.review_log(store, d.id) if r["action"] == "approve"] == \
+        ["in_review", "in_review", "approved"]

@@ -1,4 +1,4 @@
-"""Municipal open data: every real file under ../shared/data/opendata, checked against what the
+"""Municipal open data: every real file under tests/data/opendata (copies of the shared real lists), checked against what the
 files hold (read here independently with csv/json/openpyxl), plus small files for each edge case."""
 from __future__ import annotations
 
@@ -186,8 +186,12 @@ def test_coordinate_checks_and_line_numbers(tmp_path):
     assert issues[4].reason == "blank row" and issues[4].action == "skipped"
     assert (recs["逆"].lat, recs["逆"].lon, recs["逆"].coord_status) == (34.8712, 138.3118, "ok")
     assert "swapped" in issues[5].reason and issues[5].action == "flagged"
-    assert recs["度分秒"].coord_status == "suspect" and "degrees-minutes-seconds" in issues[6].reason
+    # issue 15.4: the packed degrees-minutes-seconds are converted (the converted point lies in the area, the
+    # raw one does not) and the change is reported; the raw values stay in the provenance
+    assert recs["度分秒"].coord_status == "ok" and "degrees-minutes-seconds" in issues[6].reason
     assert "34.851667" in issues[6].reason and "138.300000" in issues[6].reason
+    assert issues[6].action == "repaired" and recs["度分秒"].data["coordinates_raw"] == ["34.5106", "138.1800"]
+    assert (recs["度分秒"].lat, recs["度分秒"].lon) == pytest.approx((34.851667, 138.3))
     assert recs["東京"].coord_status == "suspect" and "outside the event's area" in issues[7].reason
     assert "degrees-minutes-seconds" not in issues[7].reason
     assert recs["ゼロ"].coord_status == "missing" and 8 not in issues

@@ -77,7 +77,7 @@ def click(at, label: str):
 @pytest.fixture
 def offline(demo_env, monkeypatch):
     """Every outside service at a closed port: what a venue without Wi-Fi looks like."""
-    from wikitown.net.services import SERVICE_NAMES, env_var
+    from wikitown.core.services import SERVICE_NAMES, env_var
 
     for name in SERVICE_NAMES:
         monkeypatch.setenv(env_var(name), "http://127.0.0.1:9/")
@@ -86,7 +86,8 @@ def offline(demo_env, monkeypatch):
 
 def test_organizer_views_in_japanese(offline):
     from wikitown.finds.capture import join_event, submit_find
-    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.gaps.collect import load_configured_opendata
+    from wikitown.store.events import open_event
 
     event = open_event(offline)
     load_configured_opendata(event)

@@ -20,7 +20,8 @@ VIEW_HEADINGS = {"sites": "文化財・スポット", "plan": "班分け・ル�
 
 def _grow(event_dir, extra: int) -> None:
     """``extra`` more sites, in the real schema, through the store's own function."""
-    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.gaps.collect import load_configured_opendata
+    from wikitown.store.events import open_event
     from wikitown.store.sites import upsert_sites
 
     event = open_event(event_dir)
@@ -58,7 +59,8 @@ def test_only_the_open_view_runs(demo_env):
 def test_cached_reads_follow_every_write(demo_env, monkeypatch):
     from wikitown.app.cache import ranked_sites, sites_changed, sites_revision
     from wikitown.store.db import sites
-    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.gaps.collect import load_configured_opendata
+    from wikitown.store.events import open_event
 
     event = open_event(demo_env)
     load_configured_opendata(event)
@@ -120,7 +122,8 @@ def test_table_is_paged_and_the_map_aggregates_a_large_list(demo_env, monkeypatc
 
 def test_every_map_has_a_legend_and_the_offline_note(demo_env):
     from wikitown.finds.capture import join_event, submit_find
-    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.gaps.collect import load_configured_opendata
+    from wikitown.store.events import open_event
 
     event = open_event(demo_env)
     load_configured_opendata(event)
@@ -202,7 +205,8 @@ def test_service_errors_in_words(monkeypatch):
 
 def test_librarian_pickers_name_sites_and_the_drafts_list_opens_a_draft(demo_env):
     from wikitown.drafts import builder
-    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.gaps.collect import load_configured_opendata
+    from wikitown.store.events import open_event
     from wikitown.store.sites import sites_frame
 
     event = open_event(demo_env)

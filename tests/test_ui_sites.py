@@ -82,7 +82,8 @@ def test_walk_targets_are_saved(demo_env):
     import sqlalchemy as sa
 
     from wikitown.app.sites import _save_selection, filter_frame
-    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.gaps.collect import load_configured_opendata
+    from wikitown.store.events import open_event
     from wikitown.store.sites import sites_frame
     from wikitown.store.db import sites
 

@@ -1,7 +1,9 @@
 """wikitown: a toolkit for Wikipedia-town (ウィキペディアタウン) and data-walk events.
 
-The library holds all logic; the Streamlit app (app.py, pages/, ui/) and the
-command line (python -m wikitown) are thin layers over it.
+The library holds all logic, grouped by the stage of an event (core, store, net, sources, gaps,
+walk, finds, drafts, publish, report); the Streamlit app (``app.py`` at the top of a checkout,
+``wikitown/app/``) and the command line (``wikitown`` / ``python -m wikitown``, ``wikitown/cli/``)
+are thin layers over it.
 """
 
 __version__ = "0.1.0"

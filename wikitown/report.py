@@ -20,8 +20,9 @@ from wikitown.core.errors import WikitownError
 from wikitown.core.fsutil import atomic_write_bytes
 from wikitown.core.i18n import translator
 from wikitown.core.markdown import markdown_text
-from wikitown.store.db import (drafts, finds, media, participants, plan_assignments, publish_journal, sites,
-                            source_sites, sources)
+from wikitown.store.db import (draft_bases, drafts, finds, media, participants, plan_assignments, publish_journal,
+                               source_sites, sources)
+from wikitown.store.sites import site_points, table_rows
 from wikitown.core.wikitext import escape
 
 NO_TEAM = 0  # sites not in any team's route
@@ -36,7 +37,9 @@ class TeamFigures:
     photos_published: int = 0
     drafts_written: int = 0
     drafts_approved: int = 0  # approved or published
-    drafts_published: int = 0
+    drafts_published: int = 0  # put on the wiki as drafts (Draft namespace, user sub-pages): not articles
+    articles_created: int = 0  # new pages in the main namespace
+    articles_improved: int = 0  # edits of articles that existed
 
 
 @dataclass
@@ -49,6 +52,7 @@ class WikiConfirmation:
     pages_found: int = 0
     pages_missing: list[str] = field(default_factory=list)
     pages_bytes: int = 0
+    pages_by_namespace: dict[int, int] = field(default_factory=dict)  # as the wiki numbers them
 
 
 @dataclass
@@ -77,6 +81,21 @@ class Report:
     pages: list[str]  # published page titles
     finds_points: list[tuple[float, float, str]]  # (lat, lon, site name or "")
     wiki: WikiConfirmation
+    pages_by_namespace: dict[int, int] = field(default_factory=dict)  # published pages, from their titles
+
+
+# Namespace numbers MediaWiki gives every wiki (and the Draft namespace of the wikis that have one), with
+# the English and Japanese names a title may start with. When the wiki is asked, its own answer wins.
+NAMESPACE_PREFIXES = {"user": 2, "利用者": 2, "wikipedia": 4, "project": 4, "file": 6, "image": 6, "ファイル": 6,
+                      "画像": 6, "template": 10, "テンプレート": 10, "help": 12, "ヘルプ": 12, "category": 14,
+                      "カテゴリ": 14, "portal": 100, "ポータル": 100, "draft": 118, "下書き": 118}
+DRAFT_NAMESPACES = {2, 118}
+
+
+def namespace_of(title: str) -> int:
+    """The namespace number of ``title`` from its prefix (0, the articles, when it has none)."""
+    prefix, sep, _rest = (title or "").partition(":")
+    return NAMESPACE_PREFIXES.get(prefix.strip().casefold(), 0) if sep else 0
 
 
 def _published_targets(conn) -> tuple[dict[str, str], list[str]]:
@@ -100,11 +119,12 @@ def build_report(event, *, confirm_with_wiki: bool = False, wiki_api=None, commo
     instances, or the event's configured endpoints) which published titles exist."""
     store = event.store
     with store.read() as conn:
-        site_rows = {r["id"]: r for r in conn.execute(sa.select(sites)).mappings()}
+        site_rows = {r["id"]: r for r in table_rows(conn)}
         team_of = {r.site_id: r.team for r in conn.execute(sa.select(plan_assignments))}
         find_rows = conn.execute(sa.select(finds)).mappings().all()
         media_rows = conn.execute(sa.select(media.c.sha1, media.c.find_id)).all()
         draft_rows = conn.execute(sa.select(drafts)).mappings().all()
+        edited = {r.draft_id for r in conn.execute(sa.select(draft_bases.c.draft_id))}
         people = conn.execute(sa.select(participants.c.id, participants.c.display_name,
                                         participants.c.wiki_user)).all()
         used = conn.execute(sa.select(sources, source_sites.c.site_id).join(
@@ -136,11 +156,17 @@ def build_report(event, *, confirm_with_wiki: bool = False, wiki_api=None, commo
         bump(site_id, sites_planned=1)
     for site_id in set(finds_per_site) | set(photos_per_site) | set(draft_by_site):
         draft = draft_by_site.get(site_id)
+        published = bool(draft) and draft["state"] == "published"
+        # What a published draft became depends on where it went: a page in the Draft namespace (or a
+        # user sub-page) is still a draft; in the main namespace, a new article or an improved one.
+        in_main = published and namespace_of(draft["published_title"] or draft["title"]) not in DRAFT_NAMESPACES
         bump(site_id, sites_visited=int(finds_per_site[site_id] > 0),
              photos_collected=photos_per_site[site_id], photos_published=published_per_site[site_id],
              drafts_written=int(draft is not None),
              drafts_approved=int(bool(draft) and draft["state"] in ("approved", "published")),
-             drafts_published=int(bool(draft) and draft["state"] == "published"))
+             drafts_published=int(published and not in_main),
+             articles_created=int(in_main and draft["id"] not in edited),
+             articles_improved=int(in_main and draft["id"] in edited))
 
     by_source: dict[int, dict] = {}
     for row in used:
@@ -165,7 +191,8 @@ def build_report(event, *, confirm_with_wiki: bool = False, wiki_api=None, commo
     credits = sorted({(p.wiki_user and f"{p.display_name} ({p.wiki_user})") or p.display_name for p in people
                       if p.display_name})
     report = Report(event.name, total, [teams[k] for k in sorted(teams)], credits, list(by_source.values()), lines,
-                    sorted(set(files_by_sha.values())), sorted(set(pages)), points, WikiConfirmation())
+                    sorted(set(files_by_sha.values())), sorted(set(pages)), points, WikiConfirmation(),
+                    dict(sorted(Counter(namespace_of(p) for p in set(pages)).items())))
     if confirm_with_wiki:
         report.wiki = confirm(report, event, wiki_api=wiki_api, commons_api=commons_api)
     return report
@@ -197,6 +224,9 @@ def confirm(report: Report, event, *, wiki_api=None, commons_api=None) -> WikiCo
                 else:
                     result.pages_found += 1
                     result.pages_bytes += int(page.get("length") or 0)
+                    ns = int(page.get("ns", namespace_of(title)))
+                    result.pages_by_namespace[ns] = result.pages_by_namespace.get(ns, 0) + 1
+            result.pages_by_namespace = dict(sorted(result.pages_by_namespace.items()))
         result.checked = True
     except WikitownError as exc:
         result.error = exc.message("en")
@@ -206,7 +236,19 @@ def confirm(report: Report, event, *, wiki_api=None, commons_api=None) -> WikiCo
 # --- exports ---------------------------------------------------------------------------------------
 
 FIGURES = ["sites_planned", "sites_visited", "photos_collected", "photos_published", "drafts_written",
-           "drafts_approved", "drafts_published"]
+           "drafts_approved", "drafts_published", "articles_created", "articles_improved"]
+
+
+def namespace_label(ns: int, t) -> str:
+    return t(f"report.ns.{ns}") if ns in (0, 2, 118) else t("report.ns.other", ns=ns)
+
+
+def namespace_rows(report: Report) -> list[tuple[int, int, int | None]]:
+    """(namespace, pages published there, pages the wiki confirmed there or None when not asked)."""
+    confirmed = report.wiki.pages_by_namespace if report.wiki.checked else None
+    spaces = sorted(set(report.pages_by_namespace) | set(confirmed or {}))
+    return [(ns, report.pages_by_namespace.get(ns, 0), (confirmed or {}).get(ns, 0) if confirmed is not None
+             else None) for ns in spaces]
 
 
 def team_label(team: int, t) -> str:
@@ -227,6 +269,13 @@ def to_markdown(report: Report, lang: str = "ja") -> str:
     for team in report.teams:
         out.append("| " + " | ".join([team_label(team.team, t)] + [str(getattr(team, f)) for f in FIGURES]) + " |")
     out += ["", f"## {t('report.wiki')}", "", wiki_line(report, t), ""]
+    ns_rows = namespace_rows(report)
+    if ns_rows:
+        out += [f"### {t('report.namespaces')}", "",
+                f"| {t('report.ns_col')} | {t('report.ns_count')} | {t('report.ns_on_wiki')} |", "|---|---|---|"]
+        out += [f"| {namespace_label(ns, t)} | {n} | {'-' if on_wiki is None else on_wiki} |"
+                for ns, n, on_wiki in ns_rows]
+        out.append("")
     out += [f"## {t('report.sources')}", ""]
     # One item a source, its sites a list under it (a source used for 150 sites was one long paragraph).
     for s in report.sources_used:
@@ -276,6 +325,12 @@ def to_html(report: Report, lang: str = "ja") -> str:
                      for f in FIGURES)
     srcs = "".join(f"<li>{e(s['title'])}<ul>{''.join(f'<li>{e(n)}</li>' for n in s['sites'])}</ul></li>"
                    for s in report.sources_used)
+    ns_rows = namespace_rows(report)
+    ns_table = (f"<h3>{e(t('report.namespaces'))}</h3><table><tr><th>{e(t('report.ns_col'))}</th>"
+                f"<th>{e(t('report.ns_count'))}</th><th>{e(t('report.ns_on_wiki'))}</th></tr>"
+                + "".join(f"<tr><td>{e(namespace_label(ns, t))}</td><td>{n}</td>"
+                          f"<td>{'-' if on_wiki is None else on_wiki}</td></tr>" for ns, n, on_wiki in ns_rows)
+                + "</table>") if ns_rows else ""
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{e(report.event_name)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:auto}}td,th{{border:1px solid #ccc;padding:4px}}
@@ -283,7 +338,7 @@ table{{border-collapse:collapse}}</style></head><body>
 <h1>{e(report.event_name)}</h1>
 <h2>{e(t('report.summary'))}</h2><table>{totals}</table>
 <h2>{e(t('report.by_team'))}</h2><table><tr><th>{e(t('report.team_col'))}</th>{head}</tr>{rows}</table>
-<h2>{e(t('report.wiki'))}</h2><p>{e(wiki_line(report, t))}</p>
+<h2>{e(t('report.wiki'))}</h2><p>{e(wiki_line(report, t))}</p>{ns_table}
 <h2>{e(t('report.map'))}</h2>{finds_svg(report.finds_points)}
 <h2>{e(t('report.sources'))}</h2><ul>{srcs}</ul>
 <h2>{e(t('report.participants'))}</h2><p>{e('、'.join(report.participants))}</p>
@@ -307,7 +362,11 @@ def to_wikitext(report: Report, lang: str = "ja") -> str:
     out = [f"== {t('report.wiki_results')} ==", "", "{| class=\"wikitable sortable\"",
            f"! {t('report.wiki_site')} !! {t('report.wiki_article')} !! {t('report.wiki_photos')}"]
     for line in report.sites:
-        article = f"[[{line.draft_title}]]" if line.draft_state == "published" and line.draft_title else ""
+        article = ""
+        if line.draft_state == "published" and line.draft_title:
+            article = f"[[{line.draft_title}]]"
+            if namespace_of(line.draft_title) in DRAFT_NAMESPACES:  # a draft, and said to be one
+                article += f" ({t('report.wiki_draft')})"
         out += ["|-", f"| {escape(line.name)} || {article} || {line.photos_published}"]
     out += ["|}", "", t("report.wiki_summary", **{f: getattr(report.total, f) for f in FIGURES})]
     if report.files:
@@ -340,10 +399,10 @@ class FindOutcome:
 def participant_outcomes(store, participant_id: str) -> list[FindOutcome]:
     """What one participant's photos and notes became: the site, the files, the article."""
     with store.read() as conn:
-        rows = conn.execute(sa.select(finds.c.id, finds.c.note, finds.c.site_id, sites.c.name)
-                            .select_from(finds.outerjoin(sites, sites.c.id == finds.c.site_id))
+        rows = conn.execute(sa.select(finds.c.id, finds.c.note, finds.c.site_id)
                             .where(finds.c.participant_id == participant_id)
                             .order_by(finds.c.created_at)).all()
+        names = {sid: p[0] for sid, p in site_points(conn, {r.site_id for r in rows if r.site_id}).items()}
         photos = defaultdict(list)
         for sha1, find_id in conn.execute(sa.select(media.c.sha1, media.c.find_id).where(
                 media.c.find_id.in_([r.id for r in rows]))):
@@ -354,7 +413,7 @@ def participant_outcomes(store, participant_id: str) -> list[FindOutcome]:
     for r in rows:
         shas = photos[r.id]
         d = draft_by_site.get(r.site_id)
-        out.append(FindOutcome(r.id, r.note or "", r.name or "", [files_by_sha[s] for s in shas if s in files_by_sha],
+        out.append(FindOutcome(r.id, r.note or "", names.get(r.site_id) or "", [files_by_sha[s] for s in shas if s in files_by_sha],
                                sum(1 for s in shas if s not in files_by_sha),
                                (d.published_title or d.title) if d else "", d.state if d else ""))
     return out

@@ -48,7 +48,8 @@ ALREADY = ": this photo was already sent, so it is kept once."
 def copy_demo_event(events_dir: Path) -> Path:
     """A fresh copy of the bundled demo event (no store, no media) with its open-data sites
     imported, as the app would on first open. Returns the event folder."""
-    from wikitown.store.events import load_configured_opendata, open_event
+    from wikitown.gaps.collect import load_configured_opendata
+    from wikitown.store.events import open_event
 
     dest = Path(events_dir) / DEMO
     shutil.copytree(PROJECT_ROOT / "events" / DEMO, dest, ignore=shutil.ignore_patterns("store.sqlite*", "media"))

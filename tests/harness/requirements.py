@@ -8,7 +8,7 @@ green while testing nothing.
     from tests.harness.requirements import need, shared_data
     need("pdftotext")                      # returns "/usr/bin/pdftotext" or skips/fails
     need("playwright", "phone screenshots need the playwright package")
-    photos = shared_data("photos")         # ../shared/data/photos, or skip (always, even in CI)
+    photos = shared_data("photos")         # tests/data/photos (a missing file fails)
 """
 from __future__ import annotations
 
@@ -106,13 +106,16 @@ def need(what: str, reason: str | None = None) -> str:
     return found  # type: ignore[return-value]
 
 
-def shared_data(*parts: str) -> Path:
-    """Path of ``../shared/data`` (next to the project folder), or a sub-path of it.
+TEST_DATA = PROJECT_ROOT / "tests" / "data"
 
-    Always a skip when absent, even in CI: an ordinary checkout has no ../shared.
+
+def shared_data(*parts: str) -> Path:
+    """Path of a real file (or folder) the tests bring with them under ``tests/data``.
+
+    The files are copies of the project's shared real data (see tests/data/PROVENANCE.md), so a
+    fresh clone runs every test with no skip. A missing one is a broken checkout: fail, never skip.
     """
-    base = PROJECT_ROOT.parent / "shared" / "data"
-    path = base.joinpath(*parts)
+    path = TEST_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared test data not present: {path}")
+        pytest.fail(f"test data missing from the checkout: {path}", pytrace=False)
     return path

@@ -19,28 +19,24 @@ import hashlib
 import uuid
 
 import pandas as pd
-import sqlalchemy as sa
 import streamlit as st
 
-from wikitown.store.db import Store, site_provenance, sites
+from wikitown.store.db import Store
+from wikitown.store.sites import selected_site_ids, site_places, sites_fingerprint
 
 REVISION_KEY = "app.sites_revision"
 # What the views show, filter and rank by; the big JSON columns (data, other_articles) are read
 # only when a file is exported.
-VIEW_COLUMNS = ["id", "name", "name_kana", "name_en", "designation", "designation_level", "category", "kind",
-                "municipality", "address", "lat", "lon", "coord_status", "wikidata_id", "commons_category", "image",
-                "article_status", "article_title", "has_photo", "selected", "updated_at"]
+VIEW_COLUMNS = ["id", "name", "name_key", "name_kana", "name_en", "designation", "designation_level", "category",
+                "kind", "kind_origin", "municipality", "municipality_origin", "address", "owner", "issues", "lat",
+                "lon", "coord_status", "wikidata_id", "commons_category", "image", "article_status", "article_title",
+                "has_photo", "selected", "updated_at"]
 
 
 def sites_revision(store: Store) -> tuple:
     """A cheap fingerprint that changes whenever the sites change, their selection aside (a few ms
     at 20,000 sites)."""
-    with store.read() as conn:
-        # the coordinates too: a script or an older tool may write them without updated_at
-        row = conn.execute(sa.select(sa.func.count(), sa.func.max(sites.c.updated_at),
-                                     sa.func.sum(sites.c.lat), sa.func.sum(sites.c.lon))).one()
-        provenance = conn.execute(sa.select(sa.func.count()).select_from(site_provenance)).scalar_one()
-    return (*tuple(row), provenance, store.get_kv(REVISION_KEY))
+    return (*sites_fingerprint(store), store.get_kv(REVISION_KEY))
 
 
 def sites_changed(store: Store) -> None:
@@ -51,8 +47,7 @@ def sites_changed(store: Store) -> None:
 
 def selected_ids(store: Store) -> frozenset[str]:
     """The walk targets, now."""
-    with store.read() as conn:
-        return frozenset(conn.execute(sa.select(sites.c.id).where(sites.c.selected.is_(True))).scalars())
+    return selected_site_ids(store)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -76,11 +71,7 @@ def ranked_sites(event) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _site_names(url: str, revision: tuple, _store: Store) -> dict[str, dict]:
-    with _store.read() as conn:
-        rows = conn.execute(sa.select(sites.c.id, sites.c.name, sites.c.municipality, sites.c.address,
-                                      sites.c.lat, sites.c.lon).order_by(sites.c.name)).all()
-    return {r.id: {"id": r.id, "name": r.name, "municipality": r.municipality or "", "address": r.address or "",
-                   "lat": r.lat, "lon": r.lon} for r in rows}
+    return site_places(_store)
 
 
 def site_names(event) -> dict[str, dict]:

@@ -10,7 +10,8 @@ import streamlit as st
 
 from wikitown.finds import access
 from wikitown.core.errors import TooManyAttempts, WikitownError
-from wikitown.store.events import DEMO_EVENT, Event, list_events, load_configured_opendata, open_event
+from wikitown.gaps.collect import load_configured_opendata
+from wikitown.store.events import DEMO_EVENT, Event, list_events, open_event
 from wikitown.core.markdown import markdown_text
 from wikitown.core.i18n import LANGUAGES, normalise_lang, translator
 

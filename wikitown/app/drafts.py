@@ -4,12 +4,14 @@ Usable from any page whose role may write (librarian, organizer, and participant
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 import streamlit.components.v1 as components
 
 from wikitown.app.common import Context, md_escape, plain_text, show_error
 from wikitown.drafts import builder as drafts
-from wikitown.drafts import review
+from wikitown.drafts import edits, review
 from wikitown.app.cache import site_label, site_names
 from wikitown.core.errors import WikitownError, reason_words
 from wikitown.core.timefmt import short_time
@@ -19,7 +21,12 @@ FIRST_DRAFT_SUMMARY = "wikitown: first draft from the site's data"
 
 
 def summary_words(ctx: Context, summary: str | None) -> str:
-    return ctx.t("orgapp.drafts.first_summary") if summary == FIRST_DRAFT_SUMMARY else (summary or "")
+    """A revision's summary as shown: the first draft's English one in the user's language."""
+    summary = summary or ""
+    if summary == FIRST_DRAFT_SUMMARY:
+        return ctx.t("orgapp.drafts.first_summary")
+    asked = re.fullmatch(re.escape(FIRST_DRAFT_SUMMARY) + r" \(asked by (.*)\)", summary)
+    return ctx.t("orgapp.drafts.first_summary_by", author=asked.group(1)) if asked else summary
 
 
 def _open_draft(site_id: str) -> None:
@@ -52,6 +59,13 @@ def render(ctx: Context) -> None:
     site_id = st.selectbox(t("drafts.site"), list(names), format_func=names.get, key="draft_site")
     draft = review.draft_for_site(store, site_id)
     if draft is None:
+        target = edits.target_for(store, site_id)
+        if target is None or ctx.role == "organizer":
+            choose_title(ctx, site_id, rows[site_id]["name"], target)
+        if target is None:
+            return
+        if target.mode == "edit":
+            st.info(t("drafts.will_edit", title=md_escape(target.title)))
         check_wiki = st.checkbox(t("drafts.check_title"), value=True, key="draft_check_title")
         if st.button(t("drafts.create"), key="draft_create"):
             try:
@@ -66,6 +80,37 @@ def render(ctx: Context) -> None:
     editor(ctx, draft)
 
 
+def choose_title(ctx: Context, site_id: str, name: str, target) -> None:
+    """The organizer's choice of title: required for an ambiguous site, possible for any site
+    without a draft (an article matched by name may be about something else)."""
+    t = ctx.t
+    store = ctx.event.store
+    if target is None:
+        st.warning(t("drafts.choose.help", name=md_escape(name),
+                     title=md_escape(edits.ambiguous_title(store, site_id))))
+        if ctx.role != "organizer":
+            st.info(t("drafts.choose.organizer_only"))
+            return
+    box = st.container() if target is None else st.expander(t("drafts.choose.title"))
+    with box:
+        mode = st.radio(t("drafts.choose.mode"), list(edits.MODES), format_func=lambda m: t(f"drafts.choose.mode.{m}"),
+                        key=f"choose_mode_{site_id}", horizontal=True)
+        title = st.text_input(t("drafts.choose.input"), value=(target.title if target else ""),
+                              key=f"choose_title_{site_id}")
+        if st.button(t("drafts.choose.button"), key=f"choose_button_{site_id}"):
+            try:
+                chosen = edits.choose_title(store, site_id, title, mode, by=_author(ctx))
+            except WikitownError as exc:
+                show_error(ctx, exc)
+            else:
+                st.session_state["draft_choice_flash"] = t(f"drafts.choose.saved.{chosen.mode}",
+                                                             title=md_escape(chosen.title))
+                st.rerun()
+    flash = st.session_state.pop("draft_choice_flash", None)
+    if flash:
+        st.success(flash)
+
+
 def editor(ctx: Context, draft: review.Draft) -> None:
     t = ctx.t
     store = ctx.event.store
@@ -75,6 +120,20 @@ def editor(ctx: Context, draft: review.Draft) -> None:
                   reason=md_escape(reason_words(check[2] or "", ctx.lang))))
     st.markdown(f"**{t('drafts.state_label')}:** {t('drafts.state.' + draft.state)}")
     current = review.get_revision(store, draft.current_revision_id)
+    base = edits.base_of(store, draft.id)
+    if base is not None:
+        st.info(t("drafts.edit_of", title=md_escape(base.title), revid=base.revid))
+        refreshed = st.session_state.pop("draft_refreshed", None)
+        if refreshed:
+            st.success(t("drafts.refreshed", revid=refreshed))
+        if draft.state != "published" and st.button(t("drafts.refresh"), key=f"draft_refresh_{draft.id}"):
+            try:
+                new_base = edits.refresh_base(ctx.event, draft.id, author=_author(ctx), role=ctx.role or "")
+            except WikitownError as exc:
+                show_error(ctx, exc)
+            else:
+                st.session_state["draft_refreshed"] = new_base.revid
+                st.rerun()
     left, right = st.columns([3, 2])
     with left:
         key = f"draft_text_{draft.id}_{current.id}"
@@ -108,6 +167,10 @@ def editor(ctx: Context, draft: review.Draft) -> None:
             plain_text(f"{who} {short_time(h.when, ctx.lang)}: {h.text}")
             if h.fields:
                 plain_text(", ".join(f"{k}: {v}" for k, v in h.fields.items()))
+    if base is not None:
+        st.markdown(f"**{t('drafts.edit_diff')}**")
+        st.code(review.diff_text(base.wikitext, text, f"{base.title} r{base.revid}", t("drafts.edit_draft"))
+                or t("drafts.no_diff"), language="diff")
     preview_block(ctx, draft, text)
     actions(ctx, draft, current)
     history(ctx, draft)
@@ -135,7 +198,16 @@ def actions(ctx: Context, draft: review.Draft, current: review.Revision) -> None
     store = ctx.event.store
     st.markdown(f"**{t('drafts.review_title')}**")
     note = st.text_area(t("drafts.comment"), key=f"draft_comment_{draft.id}")
-    cols = st.columns(len(review.allowed_actions(draft.state, ctx.role or "")) + 1)
+    allowed = review.allowed_actions(draft.state, ctx.role or "")
+    reason = ""
+    if "approve" in allowed:
+        required = ctx.event.config.approvals_required
+        given = review.approvals(store, draft.id)
+        if required > 1:
+            st.caption(t("drafts.approvals", given=len(given), required=required, names="、".join(given) or "-"))
+        if drafts.check_draft(store, draft.id):
+            reason = st.text_input(t("drafts.override_reason"), key=f"draft_override_{draft.id}")
+    cols = st.columns(len(allowed) + 1)
     with cols[0]:
         if st.button(t("drafts.add_comment"), key=f"draft_addcomment_{draft.id}"):
             try:
@@ -147,8 +219,8 @@ def actions(ctx: Context, draft: review.Draft, current: review.Revision) -> None
         with col:
             if st.button(t(f"drafts.action.{action}"), key=f"draft_{action}_{draft.id}"):
                 try:
-                    review.transition(store, draft.id, action, author=_author(ctx), role=ctx.role or "",
-                                      comment=note)
+                    drafts.act(ctx.event, draft.id, action, author=_author(ctx), role=ctx.role or "",
+                               comment=note, override_reason=reason if action == "approve" else "")
                     st.rerun()
                 except WikitownError as exc:
                     show_error(ctx, exc)

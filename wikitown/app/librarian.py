@@ -127,11 +127,14 @@ def _add_dataset(ctx: Context, sites: dict[str, str]) -> None:
         publisher = st.text_input(t("librarian.field.publisher"))
         url = st.text_input(t("librarian.field.url"))
         year = st.text_input(t("librarian.field.year"))
+        # The dataset's terms go into its citation (a CC BY dataset asks to be credited with them).
+        licence = st.text_input(t("librarian.field.licence"), placeholder="CC BY 4.0")
         picked = st.multiselect(t("librarian.sources.for_sites"), list(sites),
                                 placeholder=t("app.choose"), format_func=sites.get)
         if st.form_submit_button(t("librarian.sources.add_button")):
             _store(ctx, Source("dataset", title, publisher=publisher, url=url, year=year,
-                               access_date=dt.date.today().isoformat() if url else "", added_by=ctx.role or ""),
+                               access_date=dt.date.today().isoformat() if url else "", added_by=ctx.role or "",
+                               data={"licence": licence.strip()} if licence.strip() else {}),
                    picked)
 
 

@@ -17,7 +17,9 @@ from wikitown.app import report
 from wikitown.app.common import Context, md_escape  # noqa: F401 - md_escape: wikitown.app.finds imports it from here
 from wikitown.finds import access
 from wikitown.core.errors import TooManyAttempts, WikitownError
-from wikitown.finds.capture import (LICENCE_LABELS, edit_find, get_participant, join_event, my_finds, nearest_sites,
+from wikitown.core import licences
+from wikitown.core.licences import LICENCES
+from wikitown.finds.capture import (edit_find, get_participant, join_event, my_finds, nearest_sites,
                             submit_find, suggest_site)
 from wikitown.core.geo import valid_coord
 from wikitown.report import participant_outcomes
@@ -44,7 +46,7 @@ PID_KEY = "participant_id"
 # streamlit_js_eval's get_geolocation(); AppTest runs no JavaScript, so tests set it directly.
 GEO_KEY = "participant_geo"
 GEO_COMPONENT_KEY = "participant_geo_js"
-LICENCE_ORDER = ["cc-by-sa-4.0", "cc-by-4.0", "cc0"]
+LICENCE_ORDER = list(LICENCES)
 AUTO = "__auto__"
 
 
@@ -143,13 +145,10 @@ def _uploads() -> list[tuple[str, bytes]]:
 
 
 def _site_names(ctx: Context) -> dict:
-    import sqlalchemy as sa
-
-    from wikitown.store.db import sites
+    from wikitown.store.sites import site_points
 
     with ctx.event.store.read() as conn:
-        return {r.id: (r.name, r.lat, r.lon) for r in conn.execute(sa.select(sites.c.id, sites.c.name, sites.c.lat,
-                                                                                 sites.c.lon))}
+        return site_points(conn)
 
 
 def capture(ctx: Context, person: dict) -> None:
@@ -323,7 +322,7 @@ def render(ctx: Context) -> None:
         consent_form(ctx, person)
         return
     st.caption(t("participant.consent.as", name=md_escape(person["display_name"]),
-                 licence=LICENCE_LABELS.get(person["licence"], person["licence"])))
+                 licence=licences.label(person["licence"])))
     if st.button(t("participant.consent.change"), key="participant_change_profile"):
         st.session_state["participant_edit_profile"] = True
         st.rerun()

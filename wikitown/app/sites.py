@@ -14,8 +14,10 @@ from wikitown.app.cache import ranked_sites, sites_changed, sites_revision
 from wikitown.app.common import Context, md_escape
 from wikitown.core.errors import WikitownError
 
-TABLE_COLUMNS = ["name", "name_kana", "designation", "category", "address", "article_status", "article_title",
-                 "has_photo", "coord_status", "lat", "lon", "sources"]
+TABLE_COLUMNS = ["name", "name_kana", "designation", "category", "address", "municipality", "article_status",
+                 "article_title", "has_photo", "coord_status", "lat", "lon", "sources", "issues"]
+# columns whose header keys live in the sitemodel catalogue
+_HEADER_KEYS = {"municipality": "sitemodel.col.municipality", "issues": "sitemodel.col.issues"}
 LEVELS = ("national", "prefectural", "municipal", "registered", "")
 # Pins by article status: red = missing (the event's targets), orange = check, green = exists.
 STATUS_COLOURS = {"missing": [210, 30, 30, 220], "possible": [240, 140, 0, 220], "ambiguous": [240, 140, 0, 220],
@@ -28,12 +30,25 @@ PICK_LIMIT = 200
 
 def localised_frame(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     """Status codes shown in the user's language; column headers too."""
-    view = frame[TABLE_COLUMNS].copy()
+    view = frame.reindex(columns=TABLE_COLUMNS).copy()
+    # where the municipality came from, when it is not the site's own column (issue 12.3)
+    origins = frame["municipality_origin"] if "municipality_origin" in frame else [""] * len(frame)
+    view["municipality"] = [f"{m or ''}（{ctx.t(f'sitemodel.origin.{o}')}）" if m and o and o != "field" else (m or "")
+                            for m, o in zip(view["municipality"], origins)]
+    view["issues"] = [issue_labels(ctx, v) for v in view["issues"]]
     view["article_status"] = [ctx.t(f"status.article.{s or 'unchecked'}") for s in view["article_status"]]
     view["coord_status"] = [ctx.t(f"status.coord.{s or 'missing'}") for s in view["coord_status"]]
     view["has_photo"] = [ctx.t("status.photo.unknown") if v is None or v != v else
                          ctx.t("status.photo.yes" if v else "status.photo.no") for v in view["has_photo"]]
-    return view.rename(columns={c: ctx.t(f"app.sites.col.{c}") for c in TABLE_COLUMNS})
+    return view.rename(columns={c: ctx.t(_HEADER_KEYS.get(c, f"app.sites.col.{c}")) for c in TABLE_COLUMNS})
+
+
+def issue_labels(ctx: Context, issues) -> str:
+    """The importer's findings for a site, short, in the user's language ("" when none)."""
+    if not isinstance(issues, list):
+        return ""
+    codes = dict.fromkeys(str(i.get("code")) for i in issues if isinstance(i, dict) and i.get("code"))
+    return " / ".join(ctx.t(f"sitemodel.issue.short.{c}") for c in codes)
 
 
 def status_legend(ctx: Context, statuses) -> None:
@@ -131,7 +146,7 @@ def _show_report(ctx: Context, report) -> None:
     for failure in report.failures:
         st.error(ctx.t("sites.ui.failed", source=md_escape(failure.label), error=md_escape(failure.message(ctx.lang))))
     issues = [{ctx.t("sites.ui.col.source"): res.source, ctx.t("sites.ui.col.line"): i.line,
-               ctx.t("sites.ui.col.reason"): i.reason, ctx.t("sites.ui.col.action"): ctx.t(f"sites.issue.{i.action}")}
+               ctx.t("sites.ui.col.reason"): i.message(ctx.lang), ctx.t("sites.ui.col.action"): ctx.t(f"sites.issue.{i.action}")}
               for res in report.results for i in res.issues]
     for res in report.results:
         if res.records or res.source.startswith("opendata:"):
@@ -240,20 +255,12 @@ def source_label(ctx: Context, source: str) -> str:
 
 
 def _save_selection(ctx: Context, frame: pd.DataFrame, edited: pd.DataFrame) -> int:
-    import sqlalchemy as sa
-
-    from wikitown.store.db import sites
+    from wikitown.store.sites import set_selected
 
     changes = {sid: bool(new) for sid, old, new in zip(frame["id"], frame["selected"].fillna(False),
                                                        edited["selected"].fillna(False)) if bool(old) != bool(new)}
-    if changes:
-        # Walk targets are read afresh on every run (app.cache.selected_ids): no cache to renew.
-        with ctx.event.store.write() as conn:
-            for value in (True, False):
-                ids = [sid for sid, v in changes.items() if v is value]
-                for start in range(0, len(ids), 500):
-                    conn.execute(sa.update(sites).where(sites.c.id.in_(ids[start:start + 500])).values(selected=value))
-    return len(changes)
+    # Walk targets are read afresh on every run (app.cache.selected_ids): no cache to renew.
+    return set_selected(ctx.event.store, changes)
 
 
 def _full_rows(ctx: Context, shown: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import sys
 from wikitown.drafts import isbn as isbn_mod
 from wikitown.drafts.citations import Source, render
 from wikitown.core.i18n import t
-from wikitown.net.services import endpoint
+from wikitown.core.services import endpoint
 
 ORDER = 60
 

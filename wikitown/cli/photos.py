@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from wikitown.core.i18n import t
+from wikitown.core.licences import LICENCES
 
 ORDER = 40
 PARALLEL_FROM = 400  # files; below this a second process costs more than it saves
@@ -23,7 +24,7 @@ def register(sub) -> None:
                                              "bad file: its error is reported)")
     info.add_argument("files", nargs="+", metavar="FILE")
     info.add_argument("--json", action="store_true", help="a JSON array: file, format, lat, lon, taken, "
-                                                          "orientation, error")
+                                                          "taken_at_source, orientation, authors, error")
     info.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores for many files)")
     info.set_defaults(func=_photo_info)
 
@@ -35,7 +36,7 @@ def register(sub) -> None:
     imp.add_argument("paths", nargs="+", metavar="PATH")
     imp.add_argument("--credit", required=True, help="the name the photographer is credited by")
     imp.add_argument("--wiki-user", default="", help="the photographer's Wikimedia user name, if any")
-    imp.add_argument("--licence", choices=["cc-by-sa-4.0", "cc-by-4.0", "cc0"],
+    imp.add_argument("--licence", choices=LICENCES,
                      help="the licence the photographer agreed to (default: the event's)")
     imp.add_argument("--quiet", action="store_true", help="only the summary")
     imp.set_defaults(func=_import)
@@ -61,8 +62,8 @@ def _info_one(path: str) -> dict:
     try:
         info = read_photo(path, name=path)
     except Exception as exc:  # noqa: BLE001 - photo-info never crashes on a file
-        return {"file": path, "format": None, "lat": None, "lon": None, "taken": None, "orientation": None,
-                "error": f"unexpected error: {exc!r}"}
+        return {"file": path, "format": None, "lat": None, "lon": None, "taken": None, "taken_at_source": None,
+                "orientation": None, "authors": {}, "error": f"unexpected error: {exc!r}"}
     data = info.as_json()
     if info.error_key:
         data["error"] = t(info.error_key, _LANG, name=os.path.basename(path), **info.error_params)

@@ -52,7 +52,8 @@ def _plan(args) -> int:
         raise InputError("give SITES.csv or --event DIR", key="plan.error.csv_or_event")
     event = None
     if args.event:
-        from wikitown.store.events import load_configured_opendata, open_event
+        from wikitown.gaps.collect import load_configured_opendata
+        from wikitown.store.events import open_event
 
         event = open_event(args.event)
         load_configured_opendata(event)  # a fresh copy of an event with bundled data gets its sites

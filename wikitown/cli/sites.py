@@ -33,6 +33,10 @@ def register(sub) -> None:
                      help="flag coordinates outside this circle (default: the event's area)")
     imp.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
                      help="which column holds a field, e.g. --map name=item4 (repeatable)")
+    imp.add_argument("--fix-dms", action="store_true",
+                     help="convert coordinates packed as degrees-minutes-seconds (35.0123 = 35°01'23\") on every "
+                          "row (by default only where the converted point lies in the event's area and the raw "
+                          "one does not)")
     imp.set_defaults(func=_import)
 
     exp = sp.add_parser("export", help="write the event's sites as CSV, GeoJSON, GPX, KML or a wikitext list")
@@ -79,7 +83,7 @@ def _stderr_progress(lang: str):
 def _report(report, lang: str) -> None:
     for res in report.results:
         for issue in res.issues:
-            print(t("sites.cli.issue", lang, source=res.source, line=issue.line, reason=issue.reason,
+            print(t("sites.cli.issue", lang, source=res.source, line=issue.line, reason=issue.message(lang),
                     action=t(f"sites.issue.{issue.action}", lang)), file=sys.stderr)
         if res.source.startswith("opendata:") or res.records:
             print(t("sites.cli.source_done" if res.encoding else "sites.cli.service_done", lang,
@@ -99,21 +103,19 @@ def _import(args) -> int:
         from wikitown.gaps.collect import import_files
 
         event = open_event(args.event)
-        report = import_files(event, files, area=args.area, progress=progress)
+        report = import_files(event, files, area=args.area, progress=progress, fix_dms=args.fix_dms)
         _report(report, args.lang)
         print(t("sites.cli.merged", args.lang, sites=report.merged.get("sites", 0),
                 records=report.merged.get("records", 0)))
     else:
-        import pandas as pd
-
         from wikitown.gaps.exports import to_csv
         from wikitown.core.fsutil import atomic_write_bytes
         from wikitown.gaps.collect import read_files, records_to_rows
 
-        report = read_files(files, area=args.area, progress=progress)
+        report = read_files(files, area=args.area, progress=progress, fix_dms=args.fix_dms)
         _report(report, args.lang)
         rows = records_to_rows([r for res in report.results for r in res.records])
-        atomic_write_bytes(Path(args.out), to_csv(pd.DataFrame(rows)))
+        atomic_write_bytes(Path(args.out), to_csv(rows))
         print(t("sites.cli.written", args.lang, count=len(rows), path=args.out))
     return 1 if report.failures else 0
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import tomli_w
 
 from wikitown.core.errors import ConfigError
+from wikitown.core.licences import DEFAULT_LICENCE, LICENCES
 
 CONFIG_NAME = "event.toml"
 WIKI_LANGUAGES = ("ja", "en")
-LICENCES = ("cc-by-sa-4.0", "cc-by-4.0", "cc0")
 NOTE_FIELD_TYPES = ("text", "bool", "choice", "number")
 DRAFT_LOCATIONS = ("draft", "user")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -56,6 +56,8 @@ class OpenDataSource:
     file: str
     map: dict[str, str] = field(default_factory=dict)
     name: str = ""  # how the source is cited, e.g. 焼津市 文化財マップ
+    url: str = ""  # where the dataset is published (else the first URL in the event's attribution)
+    licence: str = ""  # as the publisher states it, e.g. CC BY 4.0 (else read from the attribution)
 
 
 @dataclass
@@ -69,13 +71,14 @@ class EventConfig:
     description: str = ""
     commons_categories: list[str] = field(default_factory=list)
     event_category: str = ""  # the Commons category of the event itself
-    licence: str = "cc-by-sa-4.0"
+    licence: str = DEFAULT_LICENCE
     match_radius_m: float = 100.0
     max_upload_mb: float = 50.0
     note_fields: list[NoteField] = field(default_factory=list)
     opendata: list[OpenDataSource] = field(default_factory=list)
     services: dict[str, str] = field(default_factory=dict)
     draft_location: str = "draft"  # where drafts are published: Draft namespace or a user sub-page
+    approvals_required: int = 1  # [review] approvals: how many different reviewers approve a draft
     contact: str = ""  # organizer contact, sent in the User-Agent
     attribution: str = ""  # shown in the app wherever bundled data is shown
     demo: bool = False
@@ -155,7 +158,7 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
     start, end = _date(raw, "start_date", path), _date(raw, "end_date", path)
     if start and end and end < start:
         _fail("end_date", "is before start_date", path)
-    licence = _text(raw, "licence", "licence", path, default="cc-by-sa-4.0").lower()
+    licence = _text(raw, "licence", "licence", path, default=DEFAULT_LICENCE).lower()
     if licence not in LICENCES:
         _fail("licence", f"must be one of {', '.join(LICENCES)}, not {licence!r}", path)
     commons = raw.get("commons", {}) or {}
@@ -196,11 +199,13 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
             _fail(f"{where}.map", "must be a table of field = column", path)
         sources.append(OpenDataSource(_text(s, "file", f"{where}.file", path, required=True),
                                       {str(k): str(v) for k, v in mapping.items()},
-                                      _text(s, "name", f"{where}.name", path)))
+                                      _text(s, "name", f"{where}.name", path),
+                                      _text(s, "url", f"{where}.url", path),
+                                      _text(s, "licence", f"{where}.licence", path)))
     services = raw.get("services", {}) or {}
     if not isinstance(services, dict) or not all(isinstance(v, str) for v in services.values()):
         _fail("services", "must be a table of service = URL", path)
-    from wikitown.net.services import SERVICE_NAMES
+    from wikitown.core.services import SERVICE_NAMES
 
     for key, url in services.items():
         if key not in SERVICE_NAMES:
@@ -211,6 +216,10 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
     draft_location = _text(publish, "draft_location", "publish.draft_location", path, default="draft")
     if draft_location not in DRAFT_LOCATIONS:
         _fail("publish.draft_location", f"must be one of {', '.join(DRAFT_LOCATIONS)}", path)
+    review = raw.get("review", {}) or {}
+    approvals = _number(review, "approvals", "review.approvals", path, default=1, low=1, high=5)
+    if approvals != int(approvals):
+        _fail("review.approvals", f"must be a whole number, not {approvals}", path)
     photos = raw.get("photos", {}) or {}
     matching = raw.get("matching", {}) or {}
     return EventConfig(
@@ -223,6 +232,7 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
         max_upload_mb=_number(photos, "max_upload_mb", "photos.max_upload_mb", path, default=50.0,
                               positive=True),
         note_fields=note_fields, opendata=sources, services=dict(services), draft_location=draft_location,
+        approvals_required=int(approvals),
         contact=_text(raw, "contact", "contact", path),
         attribution=_text(raw, "attribution", "attribution", path),
         demo=bool(raw.get("demo", False)),
@@ -267,6 +277,8 @@ def config_to_toml(cfg: EventConfig) -> dict:
     out["matching"] = {"radius_m": cfg.match_radius_m}
     out["photos"] = {"max_upload_mb": cfg.max_upload_mb}
     out["publish"] = {"draft_location": cfg.draft_location}
+    if cfg.approvals_required != 1:
+        out["review"] = {"approvals": cfg.approvals_required}
     if cfg.services:
         out["services"] = dict(cfg.services)
     if cfg.note_fields:

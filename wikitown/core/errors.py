@@ -67,7 +67,7 @@ def _service_words(params: dict, lang: str) -> dict:
     """A service's internal key or English label ("ndl_search", "NDL Search") as its name in the
     catalogue ("service.ndl_search"), and a known reason in words."""
     from wikitown.core.i18n import t
-    from wikitown.net.services import LABELS
+    from wikitown.core.services import LABELS
 
     out = dict(params)
     service = str(params.get("service", ""))

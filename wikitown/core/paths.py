@@ -9,8 +9,17 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def events_dir() -> Path:
-    """The folder holding one sub-folder per event (``WIKITOWN_EVENTS_DIR``)."""
-    return Path(os.environ.get("WIKITOWN_EVENTS_DIR") or PROJECT_ROOT / "events")
+    """The folder holding one sub-folder per event: ``WIKITOWN_EVENTS_DIR``, else ``events/`` in the
+    current folder when there is one, else the checkout's ``events/`` (with the demo event), else
+    ``events/`` in the current folder (an installed wikitown run anywhere)."""
+    explicit = os.environ.get("WIKITOWN_EVENTS_DIR")
+    if explicit:
+        return Path(explicit)
+    here = Path.cwd() / "events"
+    if here.is_dir():
+        return here
+    checkout = PROJECT_ROOT / "events"
+    return checkout if checkout.is_dir() else here
 
 
 def home_dir() -> Path:

@@ -11,7 +11,9 @@ is escaped. Participants' notes are NOT put in the draft: they are returned as
 hints for the writer (:func:`hints_for_site`). What a writer must still do is
 marked with comments that the checks report until they are dealt with:
 ``<!-- wikitown:placeholder ... -->`` (a section to write) and
-``<!-- wikitown:check-reading -->`` (a reading guessed by pykakasi).
+``<!-- wikitown:check-reading -->`` (a reading guessed by pykakasi) and
+``<!-- wikitown:check-kind ... -->`` (a kind guessed from the name only: no temple or shrine
+infobox or category is proposed for it).
 
 Photos: a photo appears in the draft only when its Commons file name is known
 (the site's existing image, a name in the ``commons_names`` kv map
@@ -32,34 +34,25 @@ from mwparserfromhell.nodes import Comment, Heading
 
 from wikitown.drafts import citations
 from wikitown.drafts.citations import Source, text_node
+from wikitown.drafts.sortkey import sort_key
 from wikitown.core.errors import ServiceError, ServiceUnavailable
 from wikitown.core.normalize import kata_to_hira, nfkc
-from wikitown.store.db import Store, finds, media, participants, publish_journal, sites
+from wikitown.core.places import PREFECTURES, parse_address
+from wikitown.core.site import Site
 from wikitown.core.wikitext import escape, template
+from wikitown.sources.designations import kind_from_category
+from wikitown.store.db import Store, finds, media, participants, publish_journal
 
 PLACEHOLDER = "wikitown:placeholder"
 CHECK_READING = "wikitown:check-reading"
+CHECK_KIND = "wikitown:check-kind"
 PHOTOS_MARK = "wikitown:photos"
 FORBIDDEN_TITLE_RE = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f]")
+_KANJI_RE = re.compile(r"[\u4e00-\u9fff々]")
 
 TEMPLE_SUFFIXES = ("寺", "院", "庵", "坊")
 SHRINE_SUFFIXES = ("神社", "大社", "宮", "社", "稲荷", "八幡")
 BUILDING_WORDS = ("建造物", "建築", "建物", "門", "堂", "塔", "橋", "家住宅", "伝統的建造物群")
-
-# 全国地方公共団体コード: the first two digits are the prefecture (JIS X 0401).
-PREFECTURES = [
-    ("北海道", "Hokkaido"), ("青森県", "Aomori"), ("岩手県", "Iwate"), ("宮城県", "Miyagi"), ("秋田県", "Akita"),
-    ("山形県", "Yamagata"), ("福島県", "Fukushima"), ("茨城県", "Ibaraki"), ("栃木県", "Tochigi"),
-    ("群馬県", "Gunma"), ("埼玉県", "Saitama"), ("千葉県", "Chiba"), ("東京都", "Tokyo"), ("神奈川県", "Kanagawa"),
-    ("新潟県", "Niigata"), ("富山県", "Toyama"), ("石川県", "Ishikawa"), ("福井県", "Fukui"), ("山梨県", "Yamanashi"),
-    ("長野県", "Nagano"), ("岐阜県", "Gifu"), ("静岡県", "Shizuoka"), ("愛知県", "Aichi"), ("三重県", "Mie"),
-    ("滋賀県", "Shiga"), ("京都府", "Kyoto"), ("大阪府", "Osaka"), ("兵庫県", "Hyōgo"), ("奈良県", "Nara"),
-    ("和歌山県", "Wakayama"), ("鳥取県", "Tottori"), ("島根県", "Shimane"), ("岡山県", "Okayama"),
-    ("広島県", "Hiroshima"), ("山口県", "Yamaguchi"), ("徳島県", "Tokushima"), ("香川県", "Kagawa"),
-    ("愛媛県", "Ehime"), ("高知県", "Kōchi"), ("福岡県", "Fukuoka"), ("佐賀県", "Saga"), ("長崎県", "Nagasaki"),
-    ("熊本県", "Kumamoto"), ("大分県", "Ōita"), ("宮崎県", "Miyazaki"), ("鹿児島県", "Kagoshima"),
-    ("沖縄県", "Okinawa"),
-]
 
 SECTIONS = {
     "ja": {"history": "歴史", "properties": "文化財", "access": "アクセス", "gallery": "ギャラリー",
@@ -71,31 +64,6 @@ PLACEHOLDER_TEXT = {
     "ja": {"history": "由緒・沿革を出典とともに書いてください", "properties": "指定の内容を出典とともに確認してください"},
     "en": {"history": "Write the history, citing sources", "properties": "Confirm the designation, citing a source"},
 }
-
-
-@dataclass
-class Site:
-    id: str
-    name: str
-    name_kana: str = ""
-    name_en: str = ""
-    designation: str = ""
-    designation_level: str = ""
-    category: str = ""
-    kind: str = ""
-    municipality: str = ""
-    address: str = ""
-    description: str = ""
-    lat: float | None = None
-    lon: float | None = None
-    image: str = ""
-    wikidata_id: str = ""
-
-    @classmethod
-    def from_row(cls, row) -> "Site":
-        row = dict(row)
-        names = cls.__dataclass_fields__
-        return cls(**{k: (row.get(k) if k in ("lat", "lon") else nfkc(row.get(k))) for k in names})
 
 
 @dataclass
@@ -145,11 +113,9 @@ def detect_kind(site: Site) -> str:
     """temple, shrine or other: the stored kind, else the category, else the name's ending."""
     if site.kind in ("temple", "shrine", "other"):
         return site.kind
-    category = nfkc(site.category)
-    if "寺院" in category or "寺" == category:
-        return "temple"
-    if "神社" in category:
-        return "shrine"
+    kind = kind_from_category(nfkc(site.category))
+    if kind:
+        return kind
     name = _strip_brackets(nfkc(site.name))
     if name.endswith(SHRINE_SUFFIXES[:2]) or name.endswith(SHRINE_SUFFIXES[2:]):
         return "shrine"
@@ -158,8 +124,15 @@ def detect_kind(site: Site) -> str:
     return "other"
 
 
-def is_building(site: Site) -> bool:
-    text = nfkc(site.category) + " " + _strip_brackets(nfkc(site.name))
+def kind_guessed(site: Site) -> bool:
+    """True when the site's kind comes from its name alone (no source said it)."""
+    if site.kind in ("temple", "shrine", "other"):
+        return site.kind_origin == "name"
+    return not kind_from_category(nfkc(site.category))
+
+
+def is_building(site: Site, *, by_name: bool = True) -> bool:
+    text = nfkc(site.category) + (" " + _strip_brackets(nfkc(site.name)) if by_name else "")
     return any(w in text for w in BUILDING_WORDS)
 
 
@@ -170,12 +143,30 @@ def _kakasi():
     return pykakasi.kakasi()
 
 
+def kakasi_reading(text: str) -> str:
+    """pykakasi's hiragana for ``text`` (word by word from its dictionary, digits and kana kept)."""
+    parts = _kakasi().convert(text)
+    out = []
+    for i, part in enumerate(parts):
+        hira = part["hira"]
+        # A temple name pykakasi does not know is split 領玄|寺 and read てら: such names read じ
+        # (the names it knows, 清水寺 きよみずでら, come whole and are left alone).
+        after_kanji = i and _KANJI_RE.match(parts[i - 1]["orig"][-1:])
+        if after_kanji and part["orig"].startswith("寺") and hira.startswith("てら"):
+            hira = "じ" + hira[2:]
+        out.append(hira)
+    return "".join(out)
+
+
 @lru_cache(maxsize=4096)
-def guess_reading(name: str) -> str:
-    """A hiragana reading by pykakasi: often wrong for proper names, so always reviewed."""
-    parts = _kakasi().convert(_strip_brackets(nfkc(name)))
-    reading = "".join(p["hira"] for p in parts)
-    if name.endswith("寺") and reading.endswith("てら"):
+def guess_reading(name: str, reader=kakasi_reading) -> str:
+    """A hiragana reading guessed from the name's characters: often wrong for proper names, so a
+    draft always marks it for checking. ``reader`` turns text into hiragana: pykakasi, chosen by
+    measuring it against the readings real lists give (``bench/bench_readings.py``,
+    docs/dependencies.md)."""
+    text = _strip_brackets(nfkc(name))
+    reading = reader(text)
+    if text.endswith("寺") and reading.endswith("てら"):
         reading = reading[:-2] + "じ"  # temple names read 〜じ far more often than 〜でら
     return reading
 
@@ -190,16 +181,16 @@ def romanise(text: str) -> str:
 def reading_for(site: Site) -> tuple[str, bool]:
     """(hiragana reading, guessed). The open data's reading (often katakana) wins."""
     given = nfkc(site.name_kana)
-    if given and re.fullmatch(r"[\u3040-\u30ffー・\s()（）]+", given):
+    if given and re.fullmatch(r"[\u3040-\u30ffー・\s()（）0-9]+", given):  # kana (and digits: 3号線)
         return kata_to_hira(given), False
     return guess_reading(site.name), True
 
 
 def prefecture_of(site: Site, municipality_code: str = "") -> tuple[str, str]:
     """(Japanese, English) prefecture name from the address, else the event's municipality code."""
-    address = nfkc(site.address)
+    prefecture = parse_address(site.address).prefecture  # 台東区 谷中 is in 東京都 too
     for ja, en in PREFECTURES:
-        if address.startswith(ja):
+        if prefecture == ja:
             return ja, en
     code = re.sub(r"\D", "", municipality_code or "")
     if len(code) >= 2 and 1 <= int(code[:2]) <= 47:
@@ -305,8 +296,9 @@ def known_photos(store: Store) -> dict[str, list[Photo]]:
 def hints_for_site(store: Store, site_id: str) -> list[Hint]:
     """Participants' notes and the open data's description of a site, newest first.
     Plain text: show with st.text, never as Markdown or wikitext."""
+    found = load_sites(store, [site_id])
+    site = found[0] if found else None
     with store.read() as c:
-        site = c.execute(sa.select(sites.c.description).where(sites.c.id == site_id)).first()
         rows = c.execute(sa.select(finds.c.id, finds.c.note, finds.c.fields, finds.c.created_at,
                                    participants.c.display_name)
                          .join(participants, participants.c.id == finds.c.participant_id, isouter=True)
@@ -365,6 +357,11 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
     photos = photos or []
     flags: list[str] = []
     kind = detect_kind(site)
+    kind_is_guess = kind_guessed(site)
+    guessed_kind = kind
+    if kind_is_guess:  # a guess from the name never picks an infobox or a category (issue 12.6)
+        kind = "other"
+        flags.append("kind_guessed")
     reading, guessed = reading_for(site)
     if guessed:
         flags.append("reading_guessed")
@@ -380,7 +377,7 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
     if not sources:
         flags.append("no_sources")
     sec = SECTIONS[lang]
-    name = escape(nfkc(site.name))
+    name = escape(site.name.strip())  # the name as the source words it (titles use the normalised form)
 
     # footnotes: the first use of a source writes it out, later uses refer to it by name
     used: set[str] = set()
@@ -392,8 +389,10 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
         used.add(rname)
         return str(citations.ref(src, lang, page=page, name=rname))
 
-    # The lead's facts (name, place, designation) come from the open data when the site came from it.
-    dataset = next((s for s in sources if s[0].kind == "dataset"), sources[0] if sources else None)
+    # The lead's facts (name, place, designation) come from the dataset the site came from, so the
+    # lead cites that dataset (the one registered from the site's provenance first), never a book.
+    datasets = [s for s in sources if s[0].kind == "dataset"]
+    dataset = next((s for s in datasets if (s[0].data or {}).get("file")), datasets[0] if datasets else None)
     lead_ref = cite(*dataset) if dataset else ""
     out: list[str] = []
 
@@ -401,9 +400,16 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
     photos = [p for p in photos if valid_file_name(p.file_name)]
     image = photos[0].file_name if photos else re.sub(r"^(File|ファイル|画像):", "", nfkc(site.image))
     image = image if valid_file_name(image) else ""
-    infobox = _infobox(site, lang, kind, name, escape(place), image)
+    infobox = _infobox(site, lang, kind, name, escape(place), image, building_by_name=not kind_is_guess)
     if infobox:
         out.append(infobox)
+    if kind_is_guess and guessed_kind in ("temple", "shrine"):
+        word = {"temple": ("寺院", "a temple"), "shrine": ("神社", "a shrine")}[guessed_kind]
+        out.append(_comment(
+            f"{CHECK_KIND} 名称からは{word[0]}と推測されますが、出典の分類にはありません。確かめてから"
+            f"Infobox とカテゴリを加えてください" if lang == "ja" else
+            f"{CHECK_KIND} The name suggests {word[1]}, but no source says so. Check it, then add the "
+            f"infobox and categories"))
 
     # lead
     if lang == "ja":
@@ -435,8 +441,9 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
     if site.address:
         label = "所在地：" if lang == "ja" else "Address: "
         out.append(_heading(sec["access"]) + "\n* " + label + escape(place))
-    if len(photos) > 1:
-        lines = "\n".join(f"File:{p.file_name}|{escape(p.caption or nfkc(site.name))}" for p in photos[1:])
+    gallery = photos[1:] if infobox else photos  # with no infobox to hold the first photo, the gallery does
+    if gallery and (len(photos) > 1 or not infobox):
+        lines = "\n".join(f"File:{p.file_name}|{escape(p.caption or nfkc(site.name))}" for p in gallery)
         out.append(_heading(sec["gallery"]) + "\n<gallery>\n" + lines + "\n</gallery>")
     if unnamed_photos:
         note = (f"{PHOTOS_MARK} このイベントの写真 {unnamed_photos} 枚は、コモンズへのアップロード後に追加できます"
@@ -458,11 +465,18 @@ def build_draft(site: Site, lang: str = "ja", *, sources: list[tuple[Source, str
     # sort key and categories
     tail = []
     if lang == "ja":
-        tail.append("{{DEFAULTSORT:" + escape(reading) + "}}")
+        tail.append(defaultsort(reading))
     tail.extend(f"[[Category:{escape(c)}]]" for c in categories(site, lang, kind, pref_ja, pref_en))
     out.append("\n".join(tail))
     text = "\n\n".join(out) + "\n"
     return BuiltDraft(site.id, title.title, text, title.status, flags)
+
+
+def defaultsort(reading: str) -> str:
+    """``{{DEFAULTSORT:key}}`` with jawiki's sort-key rules (:mod:`wikitown.drafts.sortkey`)."""
+    from mwparserfromhell.nodes import Template
+
+    return str(Template(text_node("DEFAULTSORT:" + escape(sort_key(reading)))))
 
 
 def _without_pages(src: Source) -> Source:
@@ -471,7 +485,8 @@ def _without_pages(src: Source) -> Source:
     return replace(src, pages="")
 
 
-def _infobox(site: Site, lang: str, kind: str, name: str, place: str, image: str) -> str:
+def _infobox(site: Site, lang: str, kind: str, name: str, place: str, image: str, *,
+             building_by_name: bool = True) -> str:
     if lang == "ja":
         if kind == "temple":
             params = [("名称", name), ("画像", image), ("画像説明", ""), ("所在地", place), ("山号", ""),
@@ -481,7 +496,7 @@ def _infobox(site: Site, lang: str, kind: str, name: str, place: str, image: str
             params = [("名称", name), ("画像", image), ("画像説明", ""), ("所在地", place), ("主祭神", ""),
                       ("社格", ""), ("創建", ""), ("本殿の様式", ""), ("例祭", "")]
             tname = "神社"
-        elif is_building(site):
+        elif is_building(site, by_name=building_by_name):
             params = [("建築物名", name), ("画像", image), ("画像説明", ""), ("所在地", place), ("用途", ""),
                       ("竣工", "")]
             tname = "Infobox 建築物"
@@ -524,11 +539,9 @@ def categories(site: Site, lang: str, kind: str, pref_ja: str, pref_en: str) -> 
 
 
 def load_sites(store: Store, site_ids: list[str] | None = None) -> list[Site]:
-    with store.read() as c:
-        q = sa.select(sites).order_by(sites.c.name)
-        if site_ids is not None:
-            q = q.where(sites.c.id.in_(site_ids))
-        return [Site.from_row(r) for r in c.execute(q).mappings()]
+    from wikitown.store.sites import load_sites as stored_sites
+
+    return stored_sites(store, site_ids)
 
 
 def build_drafts(store: Store, lang: str = "ja", *, site_ids: list[str] | None = None, api=None,
@@ -576,8 +589,15 @@ def wiki_api(event):
 def open_draft(event, site_id: str, *, author: str = "wikitown", role: str = "librarian", api=None,
                check_wiki: bool = True):
     """The site's draft, building and storing a first revision if it has none.
-    Returns (Draft, TitleCheck or None when the draft already existed)."""
-    from wikitown.drafts import review
+    Returns (Draft, TitleCheck or None when the draft already existed).
+
+    What is built depends on the site's article (:func:`wikitown.drafts.edits.target_for`): for a
+    site whose article exists (or whose organizer chose to edit an article), an edit of that
+    article, fetched from the wiki (so ``check_wiki=False`` cannot make one); for an
+    ``ambiguous`` site, nothing until the organizer has chosen a title
+    (``drafts.error.choose_title``); otherwise a new article. The generated text's author is
+    ``wikitown``; ``author`` is named in the revision's summary."""
+    from wikitown.drafts import edits, review
     from wikitown.core.errors import InputError
     from wikitown.drafts.register import sources_for_site
 
@@ -586,23 +606,47 @@ def open_draft(event, site_id: str, *, author: str = "wikitown", role: str = "li
         return existing, None
     from wikitown.drafts.register import register_opendata
 
-    register_opendata(event)
     found = load_sites(event.store, [site_id])
     if not found:
         raise InputError(f"no site {site_id!r}", key="drafts.error.no_site", site=site_id)
     site = found[0]
+    target = edits.target_for(event.store, site_id)
+    if target is None:
+        raise InputError("choose the title first", key="drafts.error.choose_title", name=site.name,
+                         title=edits.ambiguous_title(event.store, site_id))
+    register_opendata(event)
     lang = event.config.wiki
     area = event.config.area
-    candidates = {site.id: candidate_titles(site, lang, area.municipality)[:2]}
+    summary = f"wikitown: first draft from the site's data (asked by {author})" if author != review.GENERATED_BY \
+        else "wikitown: first draft from the site's data"
     if check_wiki and api is None:
         api = wiki_api(event)
-    check = check_titles(api if check_wiki else None, candidates)[site.id]
     photos = known_photos(event.store)
-    built = build_draft(site, lang, sources=sources_for_site(event.store, site_id),
+    site_sources = sources_for_site(event.store, site_id)
+    if target.mode == "edit":
+        if not check_wiki:
+            raise InputError("an article's edit needs the wiki", key="drafts.error.edit_offline",
+                             title=target.title)
+        article = edits.fetch_article(api, target.title)
+        datasets = [s for s, _ in site_sources if s.kind == "dataset"]
+        dataset = next((d for d in datasets if (d.data or {}).get("file")), datasets[0] if datasets else None)
+        text = edits.propose_edit(article.wikitext, site_name=site.name, designation=site.designation,
+                                  category=site.category, photos=[p.file_name for p in photos.get(site.id, [])],
+                                  dataset=dataset, lang=lang)
+        draft = review.create_draft(event.store, site_id, article.title, text, author=review.GENERATED_BY,
+                                    role=role, summary=summary + f" [edit of {article.title} r{article.revid}]",
+                                    base=article)
+        return draft, TitleCheck(article.title, "edit", article.title)
+    if target.title:  # the organizer's choice for a new article
+        check = TitleCheck(target.title, "chosen", target.title)
+    else:
+        candidates = {site.id: candidate_titles(site, lang, area.municipality)[:2]}
+        check = check_titles(api if check_wiki else None, candidates)[site.id]
+    built = build_draft(site, lang, sources=site_sources,
                         photos=photos.get(site.id, []), unnamed_photos=len(photos.get(f"{site.id}#unnamed", [])),
                         title=check, municipality=area.municipality, municipality_code=area.municipality_code)
-    draft = review.create_draft(event.store, site_id, built.title, built.wikitext, author=author, role=role,
-                                summary="wikitown: first draft from the site's data")
+    draft = review.create_draft(event.store, site_id, built.title, built.wikitext, author=review.GENERATED_BY,
+                                role=role, summary=summary)
     return draft, check
 
 
@@ -616,17 +660,35 @@ def save(event, draft_id: int, wikitext: str, *, author: str, role: str, summary
     return rev_id, check_draft(event.store, draft_id, wikitext)
 
 
+def act(event, draft_id: int, action: str, *, author: str, role: str, comment: str = "",
+        override_reason: str = ""):
+    """A review action (submit, approve, request_changes, withdraw) with the event's rules
+    (``[review] approvals``). The app's buttons and ``python -m wikitown draft`` call this."""
+    from wikitown.drafts import review
+
+    return review.transition(event.store, draft_id, action, author=author, role=role, comment=comment,
+                             override_reason=override_reason,
+                             approvals_required=event.config.approvals_required)
+
+
 def check_draft(store: Store, draft_id: int, wikitext: str | None = None):
-    """Findings for a draft's text (current revision unless given), with its site's position."""
+    """Findings for a draft's text (current revision unless given), with its site's position.
+    For an edit of an existing article, only the findings the edit brings."""
     from wikitown.drafts import review
     from wikitown.drafts.checks import check_wikitext
+
+    from wikitown.drafts.edits import base_of, new_findings
 
     draft = review.get_draft(store, draft_id)
     if wikitext is None:
         wikitext = review.current_wikitext(store, draft_id)
     site = load_sites(store, [draft.site_id]) if draft else []
     lat, lon = (site[0].lat, site[0].lon) if site else (None, None)
-    return check_wikitext(wikitext, site_lat=lat, site_lon=lon)
+    findings = check_wikitext(wikitext, site_lat=lat, site_lon=lon)
+    base = base_of(store, draft_id) if draft else None
+    if base is not None:  # an edit answers for what it adds, not for the article's older problems
+        findings = new_findings(findings, check_wikitext(base.wikitext, site_lat=lat, site_lon=lon))
+    return findings
 
 
 def preview(wikitext: str, title: str, api) -> Preview:

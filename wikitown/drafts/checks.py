@@ -16,6 +16,9 @@ excerpt. The checks:
 - ``invalid_isbn``: an ``isbn=`` or ``ISBN 978…`` whose check digit is wrong;
 - ``coord_far`` / ``coord_invalid``: a ``{{Coord}}`` more than ``max_distance_m``
   from the site, or one that cannot be read;
+- ``sortkey_mismatch``: a ``{{DEFAULTSORT:}}`` that is not jawiki's key for the reading the lead
+  gives (``'''常楽寺'''（じょうらくじ）``), as when a writer corrects a guessed reading in the lead
+  and not the sort key made from it;
 - ``raw_html``: HTML the wiki strips or refuses (``<script>``, ``<iframe>``,
   ``<form>``, ``on…=`` event attributes, ``javascript:`` in styles).
 """
@@ -32,7 +35,8 @@ from mwparserfromhell.nodes import (Comment, ExternalLink, Heading, HTMLEntity, 
 
 from wikitown.drafts import isbn as isbn_mod
 from wikitown.drafts.citations import BOOK_TEMPLATES, WEB_TEMPLATES, plain
-from wikitown.drafts.builder import CHECK_READING, PLACEHOLDER
+from wikitown.drafts.builder import CHECK_KIND, CHECK_READING, PLACEHOLDER
+from wikitown.drafts.sortkey import sort_key
 from wikitown.core.geo import haversine_m, valid_coord
 
 MAX_DISTANCE_M = 500.0
@@ -53,6 +57,10 @@ _RAW_TAG_RE = re.compile(r"<\s*/?\s*(script|iframe|object|embed|form|input|butto
                          r"link|meta|img|a|svg|frame|frameset|base|applet)\b", re.IGNORECASE)
 _PLACEHOLDER_RE = re.compile(r"TODO|FIXME|XXX|○○|〇〇|●●|\?\?\?|要加筆")
 _ISBN_TEXT_RE = re.compile(r"ISBN[ \u00a0]+([0-9Xx][0-9Xx \-]{8,16}[0-9Xx])")
+# the lead's reading: the first bold name followed by a bracket of kana (brackets inside allowed:
+# ごしんじ・べんてんぐう(こうしんじ)), up to 、 or the bracket's end
+_KANA = r"[\u3040-\u30ffー・ 　0-9０-９]"
+_LEAD_READING_RE = re.compile(rf"'''[^'\n]+'''\s*[（(]((?:{_KANA}|[(（]{_KANA}*[)）])+)(?:<!--.*?-->)?\s*[、，,）)]")
 _FILL = {"ref": "\x01", "neutral": "\x02", "block": "\x03", "prose": "a"}
 
 
@@ -145,6 +153,8 @@ def check_wikitext(text: str, *, site_lat: float | None = None, site_lon: float 
                 found.append(doc.finding("placeholder", pos, body[len(PLACEHOLDER):].strip()))
             elif body.startswith(CHECK_READING):
                 found.append(doc.finding("reading_unconfirmed", pos, ""))
+            elif body.startswith(CHECK_KIND):
+                found.append(doc.finding("kind_unconfirmed", pos, ""))
         elif isinstance(node, ExternalLink):
             if not node.brackets and not in_template:
                 found.append(doc.finding("bare_url", pos, str(node.url)))
@@ -154,8 +164,27 @@ def check_wikitext(text: str, *, site_lat: float | None = None, site_lon: float 
             found.extend(_template_checks(doc, node, pos, site_lat, site_lon, max_distance_m))
     found.extend(_paragraph_checks(doc))
     found.extend(_named_ref_checks(doc))
+    found.extend(_sortkey_checks(doc))
     found.sort(key=lambda f: f.line)
     return found
+
+
+def _sortkey_checks(doc: _Doc) -> list[Finding]:
+    """DEFAULTSORT against the lead's reading (jawiki leads only: elsewhere there is no such reading)."""
+    lead_end = doc.sections[0][0] if doc.sections else len(doc.text)
+    m = _LEAD_READING_RE.search(doc.text, 0, lead_end)
+    if not m:
+        return []
+    expected = sort_key(m.group(1))
+    out = []
+    for node in doc.code.filter_templates(recursive=False):
+        name = str(node.name)
+        if name.strip().upper().startswith("DEFAULTSORT:") and not node.params:
+            key = name.split(":", 1)[1].strip()
+            if key != expected:
+                out.append(doc.finding("sortkey_mismatch", doc.text.find(str(node)), str(node), written=key,
+                                       reading=m.group(1).strip(), expected=expected))
+    return out
 
 
 def _text_checks(doc: _Doc, text: str, pos: int) -> list[Finding]:

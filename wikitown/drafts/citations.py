@@ -133,6 +133,9 @@ def citation(source: Source, lang: str = "ja", *, page: str = "") -> Template:
             add("publisher", source.publisher)
             add("date", source.year)
             add("access-date", source.access_date)
+    licence = (source.data or {}).get("licence", "") if source.kind == "dataset" else ""
+    if licence:  # an open dataset's terms go with its citation (CC BY asks for attribution)
+        add("type", ("オープンデータ、" if lang == "ja" else "Open data, ") + str(licence))
     return template(_name(lang, kind), params)
 
 

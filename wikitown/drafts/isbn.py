@@ -1,15 +1,19 @@
-"""ISBN-10 and ISBN-13: check digits, normalisation, conversion.
+"""ISBN-10 and ISBN-13: check digits, normalisation, conversion, hyphenation (python-stdnum).
 
 Librarians type ISBNs as printed (``978-4-04-893065-9``), with spaces, with
 full-width digits from a Japanese IME (``９７８４…``) or with an ``ISBN``
 prefix; all of these are accepted after NFKC normalisation. Nothing else is
-guessed: a wrong check digit is an error that names the ISBN.
+guessed: a wrong check digit is an error that names the ISBN. The clean-up of what people type is
+ours; checking, converting and hyphenating are python-stdnum's.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from stdnum import ean as stdnum_ean
+from stdnum import isbn as stdnum_isbn
 
 from wikitown.core.errors import InputError
 
@@ -22,7 +26,14 @@ class InvalidISBN(InputError):
 
     def __init__(self, isbn: str, reason: str = "check digit"):
         self.isbn = isbn
+        self.reason = reason
         super().__init__(f"invalid ISBN {isbn!r} ({reason})", isbn=isbn, reason=reason)
+
+    def message(self, lang: str = "en") -> str:
+        from wikitown.core.i18n import t
+
+        reason = t(f"citations.isbn_reason.{self.reason.replace(' ', '_')}", lang)
+        return t(self.key, lang, isbn=self.isbn, reason=reason)
 
 
 def compact(text: str) -> str:
@@ -33,14 +44,17 @@ def compact(text: str) -> str:
 
 
 def check_digit_10(first9: str) -> str:
-    total = sum((10 - i) * int(d) for i, d in enumerate(first9))
-    value = (11 - total % 11) % 11
-    return "X" if value == 10 else str(value)
+    """The ISBN-10 check digit for nine digits (python-stdnum's rule)."""
+    return stdnum_isbn._calc_isbn10_check_digit(first9)
 
 
 def check_digit_13(first12: str) -> str:
-    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(first12))
-    return str((10 - total % 10) % 10)
+    return stdnum_ean.calc_check_digit(first12)
+
+
+# python-stdnum's verdicts -> the reasons wikitown names (message keys citations.isbn_reason.*)
+_REASONS = ((stdnum_isbn.InvalidChecksum, "check digit"), (stdnum_isbn.InvalidLength, "length"),
+            (stdnum_isbn.InvalidFormat, "not digits"), (stdnum_isbn.InvalidComponent, "prefix"))
 
 
 def problem(text: str) -> str | None:
@@ -48,17 +62,13 @@ def problem(text: str) -> str | None:
     code = compact(text)
     if not code:
         return "empty"
-    if len(code) == 10:
-        if not re.fullmatch(r"\d{9}[\dX]", code):
-            return "not digits"
-        return None if check_digit_10(code[:9]) == code[9] else "check digit"
-    if len(code) == 13:
-        if not code.isdigit():
-            return "not digits"
-        if not code.startswith(("978", "979")):
-            return "prefix"
-        return None if check_digit_13(code[:12]) == code[12] else "check digit"
-    return "length"
+    if len(code) == 13 and code.isdigit() and not code.startswith(("978", "979")):
+        return "prefix"  # python-stdnum calls this a checksum error; a wrong prefix says more
+    try:
+        stdnum_isbn.validate(code)
+    except stdnum_isbn.ValidationError as exc:
+        return next((reason for kind, reason in _REASONS if isinstance(exc, kind)), "not digits")
+    return None
 
 
 def is_valid(text: str) -> bool:
@@ -75,25 +85,16 @@ def validate(text: str) -> str:
 
 def to_isbn13(text: str) -> str:
     """ISBN-13 (compact) for a valid ISBN-10 or ISBN-13."""
-    code = validate(text)
-    if len(code) == 13:
-        return code
-    first12 = "978" + code[:9]
-    return first12 + check_digit_13(first12)
+    return stdnum_isbn.to_isbn13(validate(text))
 
 
 def to_isbn10(text: str) -> str | None:
     """ISBN-10 for a 978 ISBN (979 ones have none)."""
     code = to_isbn13(text)
-    if not code.startswith("978"):
-        return None
-    return code[3:12] + check_digit_10(code[3:12])
+    return stdnum_isbn.to_isbn10(code) if code.startswith("978") else None
 
 
 def display(text: str) -> str:
-    """How to write a valid ISBN in a citation: as the user typed it (hyphens kept),
-    normalised to half-width; the compact form when they typed separators oddly."""
-    code = validate(text)
-    typed = unicodedata.normalize("NFKC", str(text)).strip()
-    typed = _PREFIX_RE.sub("", typed).strip().replace(" ", "-").upper()
-    return typed if re.fullmatch(r"[\dX]+(-[\dX]+)*", typed) and typed.replace("-", "") == code else code
+    """How to write a valid ISBN in a citation: hyphenated at the registration group, publisher
+    and title boundaries (python-stdnum's range table), as books print it."""
+    return stdnum_isbn.format(validate(text))

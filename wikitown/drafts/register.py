@@ -3,6 +3,8 @@ and which sites each one is about (tables ``sources`` and ``source_sites``)."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from wikitown.drafts import isbn as isbn_mod
@@ -10,6 +12,11 @@ from wikitown.drafts.citations import KINDS, Source, read_citations
 from wikitown.core.errors import InputError
 from wikitown.core.normalize import nfkc
 from wikitown.store.db import Store, now, source_sites, sources
+
+# Licences open data portals in Japan state (the CC family, ODbL, the government's terms of use).
+LICENCE_RE = re.compile(r"CC[ -]?BY(?:[ -](?:SA|ND|NC))*(?:[ -]\d\.\d)?|CC0(?:[ -]1\.0)?|ODbL(?:[ -]1\.0)?|"
+                        r"政府標準利用規約(?:[(（]第\d\.\d版[)）])?|公共データ利用規約(?:[(（]第\d\.\d版[)）])?",
+                        re.IGNORECASE)
 
 
 def clean(source: Source) -> Source:
@@ -155,26 +162,42 @@ def register_opendata(event) -> list[int]:
     import re
     from pathlib import Path
 
-    from wikitown.store.db import site_provenance
+    from wikitown.store.sites import sites_of_source
 
     cfg = event.config
     url_match = re.search(r"https?://[^\s)）]+", cfg.attribution or "")
     ids = []
+    attribution_licence = licence_in(cfg.attribution or "")
     with event.store.write() as c:
         for entry in cfg.opendata:
             label = f"opendata:{Path(entry.file).name}"
-            rows = c.execute(sa.select(site_provenance.c.site_id, site_provenance.c.fetched_at)
-                             .where(site_provenance.c.source == label)).all()
+            rows = sites_of_source(c, label)
             if not rows:
                 continue
-            fetched = min((r.fetched_at or "") for r in rows)[:10]
+            fetched = min((fetched_at or "") for _sid, fetched_at in rows)[:10]
+            data = {"file": entry.file}
+            licence = getattr(entry, "licence", "") or attribution_licence
+            if licence:
+                data["licence"] = licence
             source = Source("dataset", entry.name or Path(entry.file).name, publisher=cfg.area.municipality,
-                            url=url_match.group(0) if url_match else "", access_date=fetched,
-                            added_by="wikitown", data={"file": entry.file})
+                            url=getattr(entry, "url", "") or (url_match.group(0) if url_match else ""),
+                            access_date=fetched, added_by="wikitown", data=data)
             source_id = add_source(event.store, source, conn=c)
+            if licence:  # a source registered before the licence was known gets it now
+                stored = c.execute(sa.select(sources.c.data).where(sources.c.id == source_id)).scalar() or {}
+                if stored.get("licence") != licence:
+                    c.execute(sources.update().where(sources.c.id == source_id)
+                              .values(data={**stored, "licence": licence}))
             linked = {r[0] for r in c.execute(sa.select(source_sites.c.site_id)
                                               .where(source_sites.c.source_id == source_id))}
-            for site_id in {r.site_id for r in rows} - linked:
+            for site_id in {sid for sid, _fetched_at in rows} - linked:
                 c.execute(source_sites.insert().values(source_id=source_id, site_id=site_id, pages=""))
             ids.append(source_id)
     return ids
+
+
+
+def licence_in(text: str) -> str:
+    """The open licence named in an attribution line (``CC BY 4.0``, ``CC0``, ``ODbL`` ...), or ""."""
+    match = LICENCE_RE.search(nfkc(text or ""))
+    return match.group(0) if match else ""

@@ -11,6 +11,16 @@ For the publish feature::
     for d in approved_drafts(store): ...           # id, site_id, title, revision_id, wikitext
     mark_published(store, draft_id, title, revid, by="TownBot")
 
+Approval is a gate, not a formality:
+
+- it is refused while the draft's checks report findings, unless the reviewer writes why the
+  draft may go anyway (``override_reason``; kept in the history as an ``override`` row);
+- the people who wrote a revision of the draft or submitted it cannot approve it (the text
+  wikitown generated, author ``wikitown``, is nobody's);
+- an event can require more than one approval (``[review] approvals = 2`` in event.toml): each
+  approval is for the current revision by a different person, and the draft is ``approved``
+  when enough of them agree; a new revision or a new submission starts the count again.
+
 Refusals raise :class:`wikitown.core.errors.AccessDenied` with a ``drafts.review.*`` key.
 """
 
@@ -22,6 +32,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from wikitown.core.errors import AccessDenied, InputError
+from wikitown.core.normalize import nfkc
 from wikitown.store.db import Store, draft_revisions, drafts, now, reviews
 
 STATES = ("draft", "in_review", "changes_requested", "approved", "published")
@@ -37,6 +48,7 @@ TRANSITIONS = {
     "publish": ({"approved"}, "published", PUBLISHERS),
 }
 MAX_WIKITEXT = 2_000_000  # characters; a draft is an article, not a dump
+GENERATED_BY = "wikitown"  # the author of text wikitown generated: not a person, never "the writer"
 
 
 @dataclass
@@ -149,8 +161,9 @@ def approved_drafts(store: Store) -> list[dict]:
 
 
 def create_draft(store: Store, site_id: str, title: str, wikitext: str, *, author: str, role: str,
-                 summary: str = "") -> Draft:
-    """A new draft with its first revision. One draft per site: the existing one is returned."""
+                 summary: str = "", base=None) -> Draft:
+    """A new draft with its first revision. One draft per site: the existing one is returned.
+    ``base``: the article (:class:`wikitown.drafts.edits.Article`) this draft is an edit of."""
     role = _role(role)
     if role not in WRITERS:
         _refuse("cannot_edit", role=role)
@@ -162,6 +175,10 @@ def create_draft(store: Store, site_id: str, title: str, wikitext: str, *, autho
                                                         created_at=stamp, updated_at=stamp)
                                  ).inserted_primary_key[0]
             _add_revision(c, draft_id, wikitext, author, role, summary)
+            if base is not None:
+                from wikitown.drafts.edits import save_base
+
+                save_base(c, draft_id, base)
         else:
             draft_id = row.id
     return get_draft(store, draft_id)
@@ -216,8 +233,54 @@ def _log(c, draft_id, revision_id, author, role, action, from_state, to_state, c
                                       comment=comment or "", created_at=now()))
 
 
-def transition(store: Store, draft_id: int, action: str, *, author: str, role: str, comment: str = "") -> Draft:
-    """Move a draft to another state; refused (AccessDenied) for the wrong role or state."""
+def same_person(a: str, b: str) -> bool:
+    """Names as people type them: width, case and surrounding spaces do not make another person."""
+    return bool(a) and nfkc(a).strip().casefold() == nfkc(b).strip().casefold()
+
+
+def writers(store: Store, draft_id: int) -> list[str]:
+    """The people who wrote a revision of the draft or submitted it (first seen first)."""
+    with store.read() as c:
+        authors = [r.author for r in c.execute(sa.select(draft_revisions.c.author)
+                                               .where(draft_revisions.c.draft_id == draft_id)
+                                               .order_by(draft_revisions.c.id))]
+        authors += [r.author for r in c.execute(sa.select(reviews.c.author)
+                                                .where((reviews.c.draft_id == draft_id) &
+                                                       (reviews.c.action == "submit")).order_by(reviews.c.id))]
+    out: list[str] = []
+    for name in authors:
+        if name and not same_person(name, GENERATED_BY) and not any(same_person(name, o) for o in out):
+            out.append(name)
+    return out
+
+
+def approvals(store: Store, draft_id: int) -> list[str]:
+    """Who approved the current revision since it was last submitted."""
+    with store.read() as c:
+        return _approvals(c, draft_id)
+
+
+def _approvals(c: sa.Connection, draft_id: int) -> list[str]:
+    current = c.execute(sa.select(drafts.c.current_revision_id).where(drafts.c.id == draft_id)).scalar()
+    last_submit = c.execute(sa.select(sa.func.max(reviews.c.id)).where(
+        (reviews.c.draft_id == draft_id) & (reviews.c.action.in_(("submit", "request_changes", "withdraw",
+                                                                    "save"))))).scalar() or 0
+    rows = c.execute(sa.select(reviews.c.author).where(
+        (reviews.c.draft_id == draft_id) & (reviews.c.action == "approve") & (reviews.c.id > last_submit) &
+        (reviews.c.revision_id == current)).order_by(reviews.c.id))
+    out: list[str] = []
+    for r in rows:
+        if not any(same_person(r.author, o) for o in out):
+            out.append(r.author)
+    return out
+
+
+def transition(store: Store, draft_id: int, action: str, *, author: str, role: str, comment: str = "",
+               override_reason: str = "", approvals_required: int = 1, findings: list | None = None) -> Draft:
+    """Move a draft to another state; refused (AccessDenied) for the wrong role or state.
+
+    ``approve`` also checks the draft (``findings``: the checks' open findings, computed when not
+    given), that ``author`` did not write or submit it, and counts ``approvals_required``."""
     role = _role(role)
     if action not in TRANSITIONS:
         raise InputError(f"unknown action {action!r}", key="drafts.error.action", action=action)
@@ -226,12 +289,36 @@ def transition(store: Store, draft_id: int, action: str, *, author: str, role: s
         _refuse("role", action=action, role=role)
     if action == "request_changes" and not (comment or "").strip():
         raise InputError("say what to change", key="drafts.error.comment_needed")
+    author = (author or "").strip()
+    reason = (override_reason or "").strip()
+    if action == "approve":
+        if not author:
+            _refuse("name_needed")
+        if any(same_person(author, w) for w in writers(store, draft_id)):
+            _refuse("own_draft", name=author)
+        if findings is None:
+            from wikitown.drafts.builder import check_draft
+
+            findings = check_draft(store, draft_id)
+        if findings and not reason:
+            _refuse("checks_fail", count=len(findings))
     with store.write() as c:
         row = c.execute(sa.select(drafts).where(drafts.c.id == draft_id)).mappings().first()
         if row is None:
             raise InputError(f"no draft {draft_id}", key="drafts.error.no_draft", id=draft_id)
         if row["state"] not in froms:
             _refuse("state", action=action, state=row["state"])
+        if action == "approve":
+            given = _approvals(c, draft_id)
+            if any(same_person(author, a) for a in given):
+                _refuse("already_approved", name=author)
+            if findings:
+                # Why this draft goes on despite its findings, and which they were, for the history.
+                listed = "; ".join(f"{f.code} ({f.section or '-'}:{f.line})" for f in findings)
+                _log(c, draft_id, row["current_revision_id"], author, role, "override", row["state"],
+                     row["state"], f"{reason}\n[{listed}]")
+            if len(given) + 1 < max(1, int(approvals_required or 1)):
+                to_state = row["state"]  # more approvals needed: stays in review
         c.execute(drafts.update().where(drafts.c.id == draft_id).values(state=to_state, updated_at=now()))
         _log(c, draft_id, row["current_revision_id"], author, role, action, row["state"], to_state, comment)
     return get_draft(store, draft_id)

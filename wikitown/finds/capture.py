@@ -22,21 +22,18 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from wikitown.core.config import LICENCES
+from wikitown.core.licences import LICENCES
 from wikitown.core.errors import InputError
 from wikitown.core.geo import haversine_m, valid_coord
 from wikitown.store.media import put_bytes
 from wikitown.finds.photos import PhotoRejected, prepare_photo, safe_name
-from wikitown.store.db import finds, media, now, participants, sites
+from wikitown.store.db import finds, media, now, participants
+from wikitown.store.sites import site_points
 
 # Two sites whose distances differ by less than this are a tie: a person decides.
 TIE_MARGIN_M = 5.0
 MAX_NOTE_CHARS = 5000
 MAX_NAME_CHARS = 100
-LICENCE_LABELS = {"cc-by-sa-4.0": "CC BY-SA 4.0", "cc-by-4.0": "CC BY 4.0", "cc0": "CC0 1.0"}
-LICENCE_URLS = {"cc-by-sa-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
-                "cc-by-4.0": "https://creativecommons.org/licenses/by/4.0/",
-                "cc0": "https://creativecommons.org/publicdomain/zero/1.0/"}
 _WIKI_USER_FORBIDDEN = set("#<>[]|{}/@:")
 
 
@@ -145,8 +142,8 @@ def get_participant(event, participant_id: str) -> dict | None:
 
 
 def located_sites(conn) -> list[dict]:
-    rows = conn.execute(sa.select(sites.c.id, sites.c.name, sites.c.lat, sites.c.lon)).mappings().all()
-    return [dict(r) for r in rows if valid_coord(r["lat"], r["lon"])]
+    return [{"id": sid, "name": name, "lat": lat, "lon": lon} for sid, (name, lat, lon) in site_points(conn).items()
+            if valid_coord(lat, lon)]
 
 
 def nearest_sites(site_rows: list[dict], lat: float, lon: float, limit: int = 5) -> list[tuple[float, dict]]:
@@ -321,8 +318,8 @@ def _write_find(event, participant_id, stored, file_results, note, clean_fields,
         radius = event.config.match_radius_m
         chosen = None
         if site_id:
-            chosen = conn.execute(sa.select(sites.c.id, sites.c.lat, sites.c.lon).where(
-                sites.c.id == site_id)).mappings().first()
+            point = site_points(conn, [site_id]).get(site_id)
+            chosen = {"id": site_id, "lat": point[1], "lon": point[2]} if point else None
             if chosen is None:
                 raise InputError(f"unknown site {site_id!r}", key="finds.error.no_site")
         auto = match_location(site_rows, lat, lon, radius, acc)
@@ -382,8 +379,7 @@ def _with_media(conn, rows) -> list[dict]:
     photos: dict[str, list[dict]] = {}
     for m in conn.execute(sa.select(media).where(media.c.find_id.in_(ids)).order_by(media.c.created_at)).mappings():
         photos.setdefault(m["find_id"], []).append(dict(m))
-    names = {r.id: r.name for r in conn.execute(sa.select(sites.c.id, sites.c.name).where(
-        sites.c.id.in_({r["site_id"] for r in out if r["site_id"]})))}
+    names = {sid: p[0] for sid, p in site_points(conn, {r["site_id"] for r in out if r["site_id"]}).items()}
     for r in out:
         r["media"] = photos.get(r["id"], [])
         r["site_name"] = names.get(r["site_id"], "")
@@ -445,7 +441,8 @@ def edit_find(event, find_id: str, participant_id: str, *, note: str | None = No
 
 
 def _assignment(conn, row, site_id: str) -> dict:
-    site = conn.execute(sa.select(sites.c.id, sites.c.lat, sites.c.lon).where(sites.c.id == site_id)).mappings().first()
+    point = site_points(conn, [site_id]).get(site_id)
+    site = {"id": site_id, "lat": point[1], "lon": point[2]} if point else None
     if site is None:
         raise InputError(f"unknown site {site_id!r}", key="finds.error.no_site")
     values = {"site_id": site_id, "match_status": "assigned", "distance_m": None}

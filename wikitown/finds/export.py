@@ -13,7 +13,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from wikitown.finds.capture import LICENCE_LABELS, LICENCE_URLS, list_finds
+from wikitown.core import licences
+from wikitown.finds.capture import list_finds
 from wikitown.core.fsutil import atomic_write_bytes
 
 COLUMNS = ["NO", "名称", "よみがな", "郵便番号", "住所", "緯度", "経度", "説明", "画像", "備考",
@@ -74,8 +75,8 @@ def export_rows(event, *, include_queue: bool = False, image_base_url: str = "",
                 "説明": find["note"] or "",
                 "画像": image,
                 "備考": _fields_text(event, find["fields"], lang),
-                "ライセンス": LICENCE_LABELS.get(find["licence"] or "", find["licence"] or ""),
-                "ライセンスURL": LICENCE_URLS.get(find["licence"] or "", ""),
+                "ライセンス": licences.label(find["licence"]),
+                "ライセンスURL": licences.url(find["licence"]),
                 "クレジット": find["credit"] or "",
                 "撮影日時": (photo or {}).get("taken") or "",
                 "ID": find["id"] + (f"/{photo['sha1'][:12]}" if photo else ""),
@@ -90,14 +91,10 @@ def _image_name(find: dict, photo: dict) -> str:
 
 
 def _sites_by_id(event) -> dict:
-    import sqlalchemy as sa
+    from wikitown.store.sites import load_sites
 
-    from wikitown.store.db import sites
-
-    with event.store.read() as conn:
-        return {r["id"]: dict(r) for r in conn.execute(
-            sa.select(sites.c.id, sites.c.name, sites.c.name_kana, sites.c.address, sites.c.lat,
-                      sites.c.lon)).mappings()}
+    return {s.id: {"id": s.id, "name": s.name, "name_kana": s.name_kana, "address": s.address, "lat": s.lat,
+                   "lon": s.lon} for s in load_sites(event.store)}
 
 
 def to_csv(rows: list[dict]) -> bytes:

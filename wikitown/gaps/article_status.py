@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from wikitown.core.errors import ServiceError, ServiceUnavailable, WikitownError
-from wikitown.core.geo import haversine_m
+from wikitown.core.geo import GridIndex, degrees_for, haversine_m
 from wikitown.gaps.merge import name_key
 from wikitown.net.mwapi import MediaWikiAPI
 
@@ -85,15 +85,13 @@ def _tiles(points: list[tuple[float, float]], pad_m: float, tile_km: float) -> l
     """Boxes of at most tile_km a side covering the points (empty tiles dropped)."""
     if not points:
         return []
-    dlat_pad = pad_m / 111_320
+    mid_lat = (min(p[0] for p in points) + max(p[0] for p in points)) / 2
+    dlat_pad, dlon_pad = degrees_for(pad_m, mid_lat)
     south = min(p[0] for p in points) - dlat_pad
     north = max(p[0] for p in points) + dlat_pad
-    mid = math.cos(math.radians((south + north) / 2))
-    dlon_pad = pad_m / (111_320 * max(0.2, mid))
     west = min(p[1] for p in points) - dlon_pad
     east = max(p[1] for p in points) + dlon_pad
-    step_lat = tile_km * 1000 / 111_320
-    step_lon = tile_km * 1000 / (111_320 * max(0.2, mid))
+    step_lat, step_lon = degrees_for(tile_km * 1000, mid_lat)
     ny = max(1, math.ceil((north - south) / step_lat))
     nx = max(1, math.ceil((east - west) / step_lon))
     hy, hx = (north - south) / ny, (east - west) / nx
@@ -143,11 +141,18 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
 
     # 1. One title per site: its Wikidata sitelink, else its name.
     asked: dict[str, str] = {}
+    keyed: dict[str, str] = {}  # the normalised name (name_key), asked too when it differs from the source's
     for s in sites:
         sitelink = usable_title((s.get("other_articles") or {}).get(lang, ""))
         asked[s["id"]] = sitelink or usable_title(s.get("name", ""))
+        key = usable_title(s.get("name_key") or "")
+        if key and key != asked[s["id"]] and not sitelink:
+            keyed[s["id"]] = key
     try:
-        pages = api.pages_by_titles([t for t in asked.values() if t], **PAGE_PROPS)
+        pages = api.pages_by_titles([t for t in asked.values() if t] + list(keyed.values()), **PAGE_PROPS)
+        for sid, key in keyed.items():  # the source's exact title first, else its normalised form
+            if not _exists(pages.get(asked[sid])) and _exists(pages.get(key)):
+                asked[sid] = key
         if progress:
             progress(1, 3)
         # 2. Disambiguation pages: try the jawiki way of naming one of many, "name (municipality)".
@@ -217,26 +222,22 @@ def check_sites(sites: list[dict], api: MediaWikiAPI, *, lang: str = "ja", geose
 
 
 def _match_nearby(sites: list[dict], pages: list[dict], out: dict, near_m: float) -> None:
-    cell = near_m / 111_320
-    grid: dict[tuple[int, int], list[dict]] = {}
+    grid = GridIndex(near_m)
     for p in pages:
         if isinstance(p.get("lat"), (int, float)) and isinstance(p.get("lon"), (int, float)):
-            grid.setdefault((int(p["lat"] // cell), int(p["lon"] // cell)), []).append(p)
+            grid.add(p["lat"], p["lon"], p)
     for s in sites:
         key = name_key(s.get("name", ""))
         if not key:
             continue
-        cy, cx = int(s["lat"] // cell), int(s["lon"] // cell)
         best = None
-        for dy in (-2, -1, 0, 1, 2):
-            for dx in (-2, -1, 0, 1, 2):
-                for p in grid.get((cy + dy, cx + dx), ()):
-                    d = haversine_m(s["lat"], s["lon"], p["lat"], p["lon"])
-                    if d > near_m:
-                        continue
-                    score = fuzz.partial_ratio(key, name_key(p.get("title", "")))
-                    if score >= SIMILAR and (best is None or (score, -d) > (best[0], -best[1])):
-                        best = (score, d, p)
+        for p in grid.near(s["lat"], s["lon"]):
+            d = haversine_m(s["lat"], s["lon"], p["lat"], p["lon"])
+            if d > near_m:
+                continue
+            score = fuzz.partial_ratio(key, name_key(p.get("title", "")))
+            if score >= SIMILAR and (best is None or (score, -d) > (best[0], -best[1])):
+                best = (score, d, p)
         if best:
             st = out[s["id"]]
             st.status, st.title = "possible", best[2].get("title", "")
@@ -245,22 +246,6 @@ def _match_nearby(sites: list[dict], pages: list[dict], out: dict, near_m: float
 
 def apply_statuses(store, statuses: list[ArticleStatus]) -> int:
     """Write the statuses into the event's sites (one transaction)."""
-    import sqlalchemy as sa
+    from wikitown.store.sites import set_article_statuses
 
-    from wikitown.store.db import now, sites
-
-    stamp = now()
-    with store.write() as conn:
-        current = {r.id: r.data for r in conn.execute(
-            sa.select(sites.c.id, sites.c.data).where(sites.c.id.in_([s.site_id for s in statuses])))}
-        for st in statuses:
-            if st.site_id not in current:
-                continue
-            data = dict(current[st.site_id] or {})
-            data["article_evidence"] = {k: v for k, v in st.evidence.items() if k != "error"}
-            values = {"article_status": st.status, "article_title": st.title, "other_articles": st.other_articles,
-                      "has_photo": st.has_photo, "data": data, "updated_at": stamp}
-            if st.status != "unchecked":
-                values["article_checked_at"] = stamp
-            conn.execute(sites.update().where(sites.c.id == st.site_id).values(**values))
-    return len(statuses)
+    return set_article_statuses(store, statuses)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wikitown.core.errors import WikitownError
+from wikitown.core.errors import InputError, WikitownError
 from wikitown.sources.base import SiteRecord, SourceResult
 
 # progress(step, done, total): step is a message key of the "sites" domain.
@@ -55,7 +55,8 @@ def _noop(step: str, done: int, total: int) -> None:
     pass
 
 
-def read_files(files: list[tuple], *, area=None, progress: Progress | None = None) -> GapsReport:
+def read_files(files: list[tuple], *, area=None, progress: Progress | None = None,
+               fix_dms: bool = False) -> GapsReport:
     """Read municipal files ((path, mapping) pairs); a bad file is a failure, not a stop."""
     from wikitown.sources import opendata
 
@@ -65,7 +66,7 @@ def read_files(files: list[tuple], *, area=None, progress: Progress | None = Non
         path = Path(path)
         progress("sites.progress.file", n - 1, len(files))
         try:
-            report.results.append(opendata.read_file(path, mapping, area=area))
+            report.results.append(opendata.read_file(path, mapping, area=area, fix_dms=fix_dms))
         except WikitownError as exc:
             report.failures.append(Failure(f"opendata:{path.name}", exc))
         except OSError as exc:
@@ -78,23 +79,26 @@ def read_files(files: list[tuple], *, area=None, progress: Progress | None = Non
     return report
 
 
-def import_files(event, files: list[tuple], *, area=None, progress: Progress | None = None) -> GapsReport:
+def import_files(event, files: list[tuple], *, area=None, progress: Progress | None = None,
+                 fix_dms: bool = False) -> GapsReport:
     """Read the files and merge them into the event's sites."""
     from wikitown.gaps.merge import merge_into_store
 
     area = area if area is not None else event.config.area
-    report = read_files(files, area=area, progress=progress)
+    report = read_files(files, area=area, progress=progress, fix_dms=fix_dms)
     records = [r for res in report.results for r in res.records]
     if report.results:
-        report.merged = merge_into_store(event.store, records, replace_sources={res.source for res in report.results})
+        report.merged = merge_into_store(event.store, records, replace_sources={res.source for res in report.results},
+                                         municipality=event.config.area.municipality or "")
     return report
 
 
-def records_to_rows(records: list[SiteRecord]) -> list[dict]:
+def records_to_rows(records: list[SiteRecord], municipality: str = "") -> list[dict]:
     """Merged sites as rows with the sites-CSV columns (no store: ``sites import --out``)."""
-    from wikitown.gaps.merge import merge_records
+    from wikitown.gaps.merge import assign_municipalities, merge_records
     from wikitown.store.sites import site_id_for
 
+    assign_municipalities(records, municipality)
     rows = []
     for site in merge_records(records):
         first = site.records[0]
@@ -114,11 +118,10 @@ def run_gaps(event, *, progress: Progress | None = None, sources: tuple[str, ...
              geocode_delay_s: float | None = None) -> GapsReport:
     """Query the services, merge them with the event's sites, geocode, then check the wiki."""
     from wikitown.gaps.article_status import apply_statuses, check_sites
-    from wikitown.gaps.merge import _stored_records, merge_into_store
+    from wikitown.gaps.merge import merge_into_store
     from wikitown.net.mwapi import MediaWikiAPI
-    from wikitown.store.sites import sites_frame
+    from wikitown.store.sites import site_rows, stored_records
 
-    from wikitown.store.events import load_configured_opendata
 
     progress = progress or _noop
     cfg = event.config
@@ -150,7 +153,7 @@ def run_gaps(event, *, progress: Progress | None = None, sources: tuple[str, ...
     report.results.extend(fetched)
     new_records = [r for res in fetched for r in res.records]
     with event.store.read() as conn:
-        stored, _owner = _stored_records(conn)
+        stored, _owner = stored_records(conn)
     replaced = {res.source for res in fetched}
     # Every record the event will hold: what was stored (less the sources just fetched) and the new ones.
     pool = [r for r in stored if r.source not in replaced] + new_records
@@ -171,11 +174,11 @@ def run_gaps(event, *, progress: Progress | None = None, sources: tuple[str, ...
                 report.failures.append(Failure("geocode", exc))
             report.requests["nominatim"] = geocoder.requests_sent
         done += 1
-    report.merged = merge_into_store(event.store, pool, replace_sources={r.source for r in pool} | replaced)
+    report.merged = merge_into_store(event.store, pool, replace_sources={r.source for r in pool} | replaced,
+                                     municipality=area.municipality or "")
     if check_articles:
         progress("sites.progress.wiki", done, total)
-        frame = sites_frame(event.store)
-        sites = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        sites = site_rows(event.store)  # each with "name" as published and "name_key" for matching
         api = MediaWikiAPI(event.service("wiki_api"), client, service="Wikipedia API")
         before = client.requests_sent
         statuses = check_sites(sites, api, lang=cfg.wiki)
@@ -203,17 +206,17 @@ ARTICLE_POINTS = {"missing": 30, "possible": 20, "ambiguous": 20, "unchecked": 1
 
 
 def priority(site: dict, area=None, start: tuple[float, float] | None = None) -> float:
-    """Higher first: designated sites with neither article nor photo, near the walk's start
+    """``site``: a row of ``store.sites.site_rows`` (None for unknown values, never NaN). Higher first: designated sites with neither article nor photo, near the walk's start
     (the area's centre unless ``start`` is given)."""
     score = LEVEL_POINTS.get(site.get("designation_level") or "", 0)
     if not score and site.get("designation"):
         score = 10
     score += ARTICLE_POINTS.get(site.get("article_status") or "unchecked", 15)
     photo = site.get("has_photo")
-    score += 20 if photo is False else 10 if photo is None or photo != photo else 0
+    score += 20 if photo is False else 10 if photo is None else 0
     lat, lon = site.get("lat"), site.get("lon")
     centre = start or ((area.lat, area.lon) if area is not None else None)
-    if centre and lat is not None and lon is not None and lat == lat and lon == lon:
+    if centre and lat is not None and lon is not None:
         from wikitown.core.geo import haversine_m
 
         radius = (area.radius_km if area is not None else 10.0) * 1000
@@ -227,3 +230,28 @@ def with_priority(frame, area=None, start=None):
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     frame["priority"] = [priority(r, area, start) for r in records]
     return frame.sort_values(["priority", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def load_configured_opendata(event) -> list:
+    """Import the files named under ``[[opendata]]`` when the event has no sites yet,
+    merged into one list of sites (a site in two files is one site with two sources).
+
+    This is how the bundled demo event gets its sites with no network.
+    Returns the per-file results (with their row issues). A file that cannot be read is
+    logged and skipped: the event still opens with the others."""
+    import logging
+
+    from wikitown.store.sites import count_sites
+
+    if count_sites(event.store) or not event.config.opendata:
+        return []
+    files = []
+    for src in event.config.opendata:
+        try:
+            files.append((event.path(src.file), src.map))
+        except InputError as exc:
+            logging.getLogger(__name__).warning("opendata file skipped: %s", exc)
+    report = import_files(event, files)
+    for failure in report.failures:
+        logging.getLogger(__name__).warning("opendata file %s skipped: %s", failure.label, failure.error)
+    return report.results

@@ -20,14 +20,17 @@ from wikitown.core.i18n import t
 from wikitown.store.sites import CSV_COLUMNS
 from wikitown.core.wikitext import escape
 
-EXTRA_COLUMNS = ["source_ids", "name_en", "designation_level", "kind", "commons_category", "image",
-                 "other_articles", "selected", "priority"]
+EXTRA_COLUMNS = ["source_ids", "name_en", "designation_level", "kind", "kind_origin", "municipality_origin",
+                 "commons_category", "image", "other_articles", "issues", "selected", "priority"]
 FORMATS = {"csv": "text/csv", "geojson": "application/geo+json", "gpx": "application/gpx+xml",
            "kml": "application/vnd.google-earth.kml+xml", "wikitext": "text/plain"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _rows(frame) -> list[dict]:
+    """The sites as dicts: from a list of rows (``store.sites.site_rows``) or a pandas frame."""
+    if isinstance(frame, list):
+        return [{**({"site_id": r.get("id")} if "site_id" not in r else {}), **r} for r in frame]
     frame = frame.rename(columns={"id": "site_id"}) if "site_id" not in frame.columns else frame
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
@@ -43,10 +46,12 @@ def _cell(value, column: str) -> str:
         return ""
     if column == "other_articles" and isinstance(value, dict):
         return ";".join(f"{k}:{v}" for k, v in sorted(value.items()))
+    if column == "issues" and isinstance(value, list):  # the importer's findings: "name_damaged@12;..."
+        return ";".join(f"{i.get('code')}@{i.get('line')}" for i in value if isinstance(i, dict))
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return "" if value != value else repr(value)
+    if isinstance(value, float):  # rows come with None for unknown values (see _rows), never NaN
+        return repr(value)
     text = str(value)
     # A name starting with = would run as a formula in a spreadsheet (CSV injection).
     if column not in ("lat", "lon", "priority") and text.startswith(_FORMULA_START):

@@ -14,18 +14,19 @@ a few seconds, see bench/bench_merge.py).
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from wikitown.core.geo import haversine_m
+from wikitown.core.geo import GridIndex, haversine_m
 from wikitown.core.normalize import hira_to_kata
-from wikitown.sources.base import SiteRecord
+from wikitown.core.site import KIND_ORIGINS, MUNICIPALITY_ORIGINS, Site
+
+SiteRecord = Site  # a source's record (source and source_id set)
 
 EXACT_M = 500.0
 FUZZY_M = 150.0
@@ -121,19 +122,21 @@ class _DSU:
 
 @dataclass
 class MergedSite:
-    records: list[SiteRecord]
-    values: dict = field(default_factory=dict)
+    """One merged site and the source records behind it (its provenance)."""
+
+    records: list[Site]
+    site: Site
 
     @property
     def sources(self) -> list[str]:
         return sorted({r.source for r in self.records})
 
-
-def _cell(lat: float, lon: float, size_m: float) -> tuple[int, int]:
-    # Degrees of longitude shrink with latitude; a cell stays roughly square.
-    dlat = size_m / 111_320.0
-    dlon = size_m / (111_320.0 * max(0.2, math.cos(math.radians(lat))))
-    return int(math.floor(lat / dlat)), int(math.floor(lon / dlon))
+    @property
+    def values(self) -> dict:
+        """The merged site's values as a dict (articles under ``other_articles``, as stored)."""
+        data = self.site.to_dict()
+        data["other_articles"] = data.pop("articles")
+        return data
 
 
 def cluster(records: list[SiteRecord], *, exact_m: float = EXACT_M, fuzzy_m: float = FUZZY_M,
@@ -192,31 +195,28 @@ def cluster(records: list[SiteRecord], *, exact_m: float = EXACT_M, fuzzy_m: flo
                         if d <= exact_m:
                             pairs.append((d, a, b))
         else:  # a very common name (八幡神社 across a prefecture): grid within the group
-            grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+            grid = GridIndex(exact_m)
             for i in pts:
-                grid[_cell(records[i].lat, records[i].lon, exact_m)].append(i)
-            for (cy, cx), cell in grid.items():
-                for dy in (-1, 0, 1):
-                    for dx in (-1, 0, 1):
-                        for b in grid.get((cy + dy, cx + dx), ()):
-                            for a in cell:
-                                if a < b and records[a].source != records[b].source:
-                                    d = haversine_m(records[a].lat, records[a].lon, records[b].lat,
-                                                    records[b].lon)
-                                    if d <= exact_m:
-                                        pairs.append((d, a, b))
+                grid.add(records[i].lat, records[i].lon, i)
+            for key, cell in grid.cells.items():
+                for b in grid.around(key):
+                    for a in cell:
+                        if a < b and records[a].source != records[b].source:
+                            d = haversine_m(records[a].lat, records[a].lon, records[b].lat, records[b].lon)
+                            if d <= exact_m:
+                                pairs.append((d, a, b))
     pairs.sort()
     for _d, a, b in pairs:
         try_join(a, b)
 
     # 3. Similar names very close together, for records still alone in their source's view.
-    grid2: dict[tuple[int, int], list[int]] = defaultdict(list)
+    grid2 = GridIndex(fuzzy_m)
     for i in range(n):
         if located[i] and names[i] and dsu.size(dsu.find(i)) == 1:
-            grid2[_cell(records[i].lat, records[i].lon, fuzzy_m)].append(i)
+            grid2.add(records[i].lat, records[i].lon, i)
     fuzzy_pairs: list[tuple[float, float, int, int]] = []
-    for (cy, cx), cell in grid2.items():
-        neighbours = [b for dy in (-1, 0, 1) for dx in (-1, 0, 1) for b in grid2.get((cy + dy, cx + dx), ())]
+    for key, cell in grid2.cells.items():
+        neighbours = list(grid2.around(key))
         for a in cell:
             ra = dsu.find(a)
             for b in neighbours:
@@ -257,32 +257,47 @@ def cluster(records: list[SiteRecord], *, exact_m: float = EXACT_M, fuzzy_m: flo
 _NAME_RANK = {name: i for i, name in enumerate(NAME_PRIORITY)}
 _COORD_RANK = {name: i for i, name in enumerate(COORD_PRIORITY)}
 _LEVEL_RANK = {"national": 4, "prefectural": 3, "municipal": 2, "registered": 1, "": 0}
-_TEXT_FIELDS = ("name", "name_kana", "name_en", "designation", "category", "municipality", "address",
-                "description", "wikidata_id", "commons_category", "image")
+_TEXT_FIELDS = ("name", "name_kana", "name_en", "designation", "category", "address", "description", "owner",
+                "wikidata_id", "commons_category", "image")
+_KIND_RANK = {o: i for i, o in enumerate(KIND_ORIGINS)}
+_MUNI_RANK = {o: i for i, o in enumerate(MUNICIPALITY_ORIGINS)}
 
 
-def _by_priority(records: list[SiteRecord], order: tuple[str, ...]) -> list[SiteRecord]:
+def _by_priority(records: list[Site], order: tuple[str, ...]) -> list[Site]:
     rank = _NAME_RANK if order is NAME_PRIORITY else _COORD_RANK if order is COORD_PRIORITY else \
         {name: i for i, name in enumerate(order)}
     return sorted(records, key=lambda r: rank.get(source_family(r.source), len(order)))
 
 
-def combine(records: list[SiteRecord]) -> dict:
-    """One site's values from its records, each field from the best source that has it."""
+def _issues(records: list[Site]) -> list[dict]:
+    return [{**i, "source": r.source} for r in records for i in r.issues]
+
+
+def combine(records: list[Site]) -> Site:
+    """One site from its records, each field from the best source that has it: names and text
+    from the town's list first (as it words them), coordinates from Wikidata first, the kind from
+    the most trusted origin (a source's category over Wikidata's P31 over OSM's tags over a guess
+    from the name), the municipality likewise (its own field over its address over neighbours)."""
     if len(records) == 1:  # most sites: no choosing to do
         r = records[0]
-        values = {f: getattr(r, f) for f in _TEXT_FIELDS}
         located = r.coord_status != "missing" and r.lat is not None
-        values.update(designation_level=r.designation_level, kind=r.kind, lat=r.lat if located else None,
-                      lon=r.lon if located else None, coord_status=r.coord_status if located else "missing",
-                      other_articles=dict(r.articles))
-        return values
+        return Site(**{f: getattr(r, f) for f in _TEXT_FIELDS}, designation_level=r.designation_level,
+                    kind=r.kind, kind_origin=r.kind_origin, municipality=r.municipality,
+                    municipality_origin=r.municipality_origin, lat=r.lat if located else None,
+                    lon=r.lon if located else None, coord_status=r.coord_status if located else "missing",
+                    articles=dict(r.articles), issues=_issues(records))
     named = _by_priority(records, NAME_PRIORITY)
     values = {}
     for f in _TEXT_FIELDS:
         values[f] = next((getattr(r, f) for r in named if getattr(r, f)), "")
-    kinds = [r.kind for r in named if r.kind]
-    values["kind"] = next((k for k in kinds if k != "other"), kinds[0] if kinds else "")
+    kinds = sorted((r for r in named if r.kind), key=lambda r: _KIND_RANK.get(r.kind_origin, -1))
+    if kinds:  # of equally trusted kinds, one that says more than "other"
+        best = [r for r in kinds if r.kind_origin == kinds[0].kind_origin]
+        chosen = next((r for r in best if r.kind != "other"), best[0])
+        values.update(kind=chosen.kind, kind_origin=chosen.kind_origin)
+    munis = sorted((r for r in named if r.municipality), key=lambda r: _MUNI_RANK.get(r.municipality_origin, -1))
+    if munis:
+        values.update(municipality=munis[0].municipality, municipality_origin=munis[0].municipality_origin)
     by_coord = _by_priority(records, COORD_PRIORITY)
     best = min(by_coord, key=lambda r: COORD_RANK.get(r.coord_status, 9))  # min is stable: priority breaks ties
     located = best.coord_status != "missing" and best.lat is not None
@@ -292,16 +307,14 @@ def combine(records: list[SiteRecord]) -> dict:
     for r in by_coord:
         for lang, title in r.articles.items():
             articles.setdefault(lang, title)
-    values["other_articles"] = articles
     level = ""
     for r in records:
         if _LEVEL_RANK.get(r.designation_level, 0) > _LEVEL_RANK.get(level, 0):
             level = r.designation_level
-    values["designation_level"] = level
-    return values
+    return Site(**values, designation_level=level, articles=articles, issues=_issues(records))
 
 
-def merge_records(records: list[SiteRecord], **kwargs) -> list[MergedSite]:
+def merge_records(records: list[Site], **kwargs) -> list[MergedSite]:
     """Merged sites, each with every record behind it (its provenance)."""
     out = []
     for members in cluster(records, **kwargs):
@@ -310,42 +323,65 @@ def merge_records(records: list[SiteRecord], **kwargs) -> list[MergedSite]:
     return out
 
 
-def record_from_dict(data: dict) -> SiteRecord:
+def record_from_dict(data: dict) -> Site:
     """A provenance row's ``data`` back into a record (unknown keys are ignored)."""
-    known = {f for f in SiteRecord.__dataclass_fields__}
-    return SiteRecord(**{k: v for k, v in (data or {}).items() if k in known})
+    return Site.from_dict(data)
 
 
-def record_to_dict(rec: SiteRecord) -> dict:
-    return asdict(rec)
+def record_to_dict(rec: Site) -> dict:
+    return rec.to_dict()
+
+
+# ---------------------------------------------------------------------------------------------
+# municipality from the neighbours
+
+NEIGHBOUR_M = 1500.0  # a site's municipality is its neighbours' only when they are this close
+
+
+def assign_municipalities(records: list[Site], event_municipality: str = "", *,
+                          within_m: float = NEIGHBOUR_M) -> int:
+    """Give every record with no municipality of its own (no field, nothing in its address) the
+    municipality the nearest records that know theirs (from a field or an address) agree on
+    (the three nearest within ``within_m``, weighted by nearness); failing that, the event's. Records filled this way before are filled
+    afresh (new neighbours may have come). Returns how many came from the coordinates."""
+    known = [r for r in records if r.municipality and r.municipality_origin in ("field", "address")
+             and r.lat is not None and r.lon is not None and r.coord_status in ("ok", "geocoded")]
+    grid = GridIndex(within_m)
+    for i, r in enumerate(known):
+        grid.add(r.lat, r.lon, i)
+    from_coords = 0
+    for r in records:
+        if r.municipality and r.municipality_origin in ("field", "address"):
+            continue
+        if r.municipality and r.municipality_origin not in ("coordinates", "event"):
+            continue  # given by hand or by a source that does not say how: left as it is
+        found = ""
+        if r.lat is not None and r.lon is not None and r.coord_status in ("ok", "geocoded"):
+            near = sorted((haversine_m(r.lat, r.lon, known[i].lat, known[i].lon), known[i].municipality)
+                          for i in grid.near(r.lat, r.lon))
+            near = [(d, m) for d, m in near[:3] if d <= within_m]
+            if near:  # the three nearest vote, the nearer the louder (one odd neighbour is outvoted)
+                votes: dict[str, float] = defaultdict(float)
+                for d, m in near:
+                    votes[m] += 1 / max(d, 1.0)
+                found = max(votes, key=votes.get)
+        if found:
+            r.municipality, r.municipality_origin = found, "coordinates"
+            from_coords += 1
+        elif event_municipality:
+            r.municipality, r.municipality_origin = event_municipality, "event"
+        else:
+            r.municipality, r.municipality_origin = "", ""
+    return from_coords
 
 
 # ---------------------------------------------------------------------------------------------
 # the event's store
 
 MANUAL_KEY = "sites.manual"  # kv: {"join": [[key, key], ...], "split": [[key, key], ...]}
-_REFERENCING = ("finds", "drafts", "plan_assignments", "source_sites")
 
 
-def _stored_records(conn) -> tuple[list[SiteRecord], dict[tuple[str, str], str]]:
-    import sqlalchemy as sa
-
-    from wikitown.store.db import site_provenance
-
-    records, owner = [], {}
-    for row in conn.execute(sa.select(site_provenance.c.site_id, site_provenance.c.source,
-                                      site_provenance.c.source_id, site_provenance.c.data)):
-        data = dict(row.data or {})
-        data.setdefault("source", row.source)
-        data.setdefault("source_id", row.source_id)
-        data.setdefault("name", "")
-        rec = record_from_dict(data)
-        records.append(rec)
-        owner[record_key(rec)] = row.site_id
-    return records, owner
-
-
-def _unique_id(rec: SiteRecord, taken: set[str]) -> str:
+def _unique_id(rec: Site, taken: set[str]) -> str:
     from wikitown.store.sites import site_id_for
 
     candidate, n = site_id_for(rec.source, rec.source_id), 0
@@ -355,26 +391,30 @@ def _unique_id(rec: SiteRecord, taken: set[str]) -> str:
     return candidate
 
 
-def merge_into_store(store, new_records: list[SiteRecord], *, replace_sources: set[str] | None = None,
-                     **kwargs) -> dict:
+def merge_into_store(store, new_records: list[Site], *, replace_sources: set[str] | None = None,
+                     municipality: str | None = None, **kwargs) -> dict:
     """Merge ``new_records`` with every record already in the event, in one transaction.
 
     Records of a source in ``replace_sources`` (default: the sources of ``new_records``)
     replace that source's earlier records (a re-imported file, a fresh query). Sites keep
     their ids when their records stay together; when sites merge, the finds, drafts and
-    plan entries of the vanished site move to the merged one. Returns counts."""
+    plan entries of the vanished site move to the merged one. With ``municipality`` (the
+    event's), records without one of their own get their neighbours' or the event's
+    (:func:`assign_municipalities`). Returns counts."""
     import sqlalchemy as sa
 
     from wikitown.store import db as st
-    from wikitown.store.sites import upsert_sites
+    from wikitown.store import sites as store_sites
 
     replace = set(replace_sources if replace_sources is not None else {r.source for r in new_records})
     with store.write() as conn:
-        old_records, owner = _stored_records(conn)
+        old_records, owner = store_sites.stored_records(conn)
         manual = conn.execute(sa.select(st.kv.c.value).where(st.kv.c.key == MANUAL_KEY)).scalar() or {}
-        old_ids = set(conn.execute(sa.select(st.sites.c.id)).scalars())
+        old_ids = store_sites.all_site_ids(conn)
         kept = [r for r in old_records if r.source not in replace]
         records = kept + list(new_records)
+        if municipality is not None:
+            assign_municipalities(records, municipality)
         groups = cluster(records, join=manual.get("join"), split=manual.get("split"), **kwargs)
         groups.sort(key=len, reverse=True)  # big groups pick their id first
         taken: set[str] = set()
@@ -393,83 +433,32 @@ def merge_into_store(store, new_records: list[SiteRecord], *, replace_sources: s
             for sid in votes:
                 if sid != choice and sid not in taken:
                     moves.setdefault(sid, choice)
-            row = combine(recs)
+            row = store_sites.source_values(combine(recs))
             row["id"] = choice
             row["provenance"] = [{"source": r.source, "source_id": r.source_id, "data": record_to_dict(r)}
                                  for r in recs]
             rows.append(row)
-        conn.execute(st.site_provenance.delete())
-        upsert_sites(store, rows, conn=conn)
+        store_sites.clear_provenance(conn)
+        store_sites.upsert_sites(store, rows, conn=conn)
         moved = 0
         for old, new in moves.items():
             if old in taken:
                 continue
-            moved += _move_references(conn, old, new)
+            moved += store_sites.move_references(conn, old, new)
         removed = 0
         # Only sites made from source records that have now gone; a site added by hand (no
         # provenance) is not this function's to remove.
         for sid in set(owner.values()) - taken:
-            if not _referenced(conn, sid):
-                conn.execute(st.sites.delete().where(st.sites.c.id == sid))
+            if not store_sites.referenced(conn, sid):
+                store_sites.delete_site(conn, sid)
                 removed += 1
     return {"sites": len(rows), "records": len(records), "moved": moved, "removed": removed}
 
 
-def _referenced(conn, site_id: str) -> bool:
-    import sqlalchemy as sa
-
-    from wikitown.store import db as st
-
-    for name in _REFERENCING:
-        table = st.METADATA.tables[name]
-        if conn.execute(sa.select(sa.func.count()).select_from(table).where(table.c.site_id == site_id)).scalar():
-            return True
-    return False
-
-
-def _move_references(conn, old: str, new: str) -> int:
-    """Point what referred to ``old`` at ``new`` (a manual or automatic merge)."""
-    import sqlalchemy as sa
-
-    from wikitown.store import db as st
-
-    count = 0
-    for name in _REFERENCING:
-        table = st.METADATA.tables[name]
-        for row in conn.execute(sa.select(table).where(table.c.site_id == old)).mappings().all():
-            pk = [c for c in table.primary_key.columns]
-            where = sa.and_(*[c == row[c.name] for c in pk])
-            clash = False
-            if name in ("drafts", "plan_assignments"):
-                clash = bool(conn.execute(sa.select(sa.func.count()).select_from(table)
-                                          .where(table.c.site_id == new)).scalar())
-            elif name == "source_sites":
-                clash = bool(conn.execute(sa.select(sa.func.count()).select_from(table).where(
-                    (table.c.site_id == new) & (table.c.source_id == row["source_id"]))).scalar())
-            if clash:
-                if name in ("plan_assignments", "source_sites"):
-                    conn.execute(table.delete().where(where))
-                continue  # a second draft for one site stays with the old site
-            conn.execute(table.update().where(where).values(site_id=new))
-            count += 1
-    if not _referenced(conn, old):
-        conn.execute(st.sites.delete().where(st.sites.c.id == old))
-    return count
-
-
 def _site_record_keys(store, site_ids: list[str]) -> dict[str, list[list[str]]]:
-    import sqlalchemy as sa
+    from wikitown.store.sites import record_keys
 
-    from wikitown.store.db import site_provenance
-
-    with store.read() as conn:
-        rows = conn.execute(sa.select(site_provenance.c.site_id, site_provenance.c.source,
-                                      site_provenance.c.source_id)
-                            .where(site_provenance.c.site_id.in_(site_ids))).all()
-    out: dict[str, list[list[str]]] = defaultdict(list)
-    for sid, source, source_id in rows:
-        out[sid].append([source, source_id])
-    return out
+    return record_keys(store, site_ids)
 
 
 def _save_manual(store, change) -> None:

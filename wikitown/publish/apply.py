@@ -20,7 +20,8 @@ import sqlalchemy as sa
 
 from wikitown.publish.plan import FILE_NS, FileAction, PageAction, Plan
 from wikitown.core.errors import WikitownError
-from wikitown.store.db import now, publish_journal, sites
+from wikitown.store.db import now, publish_journal
+from wikitown.store.sites import set_has_photo
 from wikitown.net.wiki import Wiki, scrub
 
 CHUNK_SIZE = 4 * 1024 * 1024  # files bigger than this go up in chunks (Commons allows 100 MB a request)
@@ -360,7 +361,7 @@ class _Runner:
 
 def _site_has_photo(conn, site_id: str) -> None:
     if site_id:
-        conn.execute(sites.update().where(sites.c.id == site_id).values(has_photo=True, updated_at=now()))
+        set_has_photo(conn, site_id)
 
 
 def apply_plan(event, plan: Plan, files_wiki: Wiki | None, pages_wiki: Wiki | None = None, *,

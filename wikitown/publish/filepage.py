@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 import mwparserfromhell
 from mwparserfromhell.nodes import Heading, Template, Text, Wikilink
 
+from wikitown.core import licences
 from wikitown.core.errors import InputError
+from wikitown.core.licences import DEFAULT_LICENCE
 from wikitown.publish.filenames import clean_part
 from wikitown.core.wikitext import escape, template
 
 # The licence a participant chose -> the template Commons' {{self}} takes.
-LICENCE_TEMPLATES = {"cc-by-sa-4.0": "cc-by-sa-4.0", "cc-by-4.0": "cc-by-4.0", "cc0": "cc-zero"}
 ALLOWED_TEMPLATES = {"int:filedesc", "int:license-header", "Information", "Ja", "En", "According to Exif data",
                      "Own", "Location", "Object location", "Self"}
 # A user name MediaWiki accepts (no title-breaking characters; '@' and ':' are not allowed either).
@@ -45,7 +46,7 @@ class FilePageInfo:
     taken_from_exif: bool = True
     credit: str = ""
     wiki_user: str = ""
-    licence: str = "cc-by-sa-4.0"
+    licence: str = DEFAULT_LICENCE
     lat: float | None = None  # camera (EXIF GPS)
     lon: float | None = None
     site_lat: float | None = None
@@ -124,7 +125,7 @@ def _date(info: FilePageInfo) -> str:
 
 def build(info: FilePageInfo):
     """The file page as a parsed mwparserfromhell tree (``str()`` it for the text)."""
-    if info.licence not in LICENCE_TEMPLATES:
+    if info.licence not in licences.BY_KEY:
         raise FilePageError(f"unknown licence {info.licence!r}", key="publish.error.licence",
                             licence=info.licence)
     ja, en = _descriptions(info)
@@ -153,7 +154,7 @@ def build(info: FilePageInfo):
     nodes.append(Text("\n"))
     nodes.append(Heading(" {{int:license-header}} ", 2))
     nodes.append(Text("\n"))
-    nodes.append(template("self", [(None, LICENCE_TEMPLATES[info.licence])]))
+    nodes.append(template("self", [(None, licences.BY_KEY[info.licence].commons_template)]))
     if info.categories:
         nodes.append(Text("\n"))
     for cat in info.categories:

@@ -364,11 +364,15 @@ def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress) -
 
 
 def _approved_drafts(store) -> list:
+    from wikitown.store.db import draft_bases
+
     q = (sa.select(drafts.c.id, drafts.c.site_id, drafts.c.title, draft_revisions.c.id.label("revision_id"),
                    draft_revisions.c.wikitext, sites.c.name.label("site_name"), drafts.c.state,
-                   drafts.c.published_title)
+                   drafts.c.published_title, draft_bases.c.title.label("base_title"),
+                   draft_bases.c.revid.label("base_revid"), draft_bases.c.wikitext.label("base_text"))
          .select_from(drafts.join(draft_revisions, drafts.c.current_revision_id == draft_revisions.c.id)
-                      .outerjoin(sites, drafts.c.site_id == sites.c.id))
+                      .outerjoin(sites, drafts.c.site_id == sites.c.id)
+                      .outerjoin(draft_bases, draft_bases.c.draft_id == drafts.c.id))
          .where(drafts.c.state.in_(("approved", "published"))).order_by(drafts.c.id))
     with store.read() as conn:
         return conn.execute(q).all()
@@ -389,7 +393,14 @@ def _plan_pages(event, plan: Plan, api: MediaWikiAPI, journal: dict) -> None:
     ours = {r["target"]: (r.get("result") or {}).get("revid") for r in journal.values()
             if r["kind"] == "edit" and r["status"] == "done"}
     actions = []
+    edits: list[PageAction] = []  # edits of existing articles: checked against their base revision
     for r in rows:
+        if r.base_title:
+            action = _article_edit(r, summary, journal)
+            actions.append(action)
+            if action.status == "todo":
+                edits.append(action)
+            continue
         title = draft_target(r.title, cfg.draft_location, has_draft_ns, plan.account or "?")
         # MediaWiki strips trailing whitespace on save: plan the text as the wiki will hold it.
         action = PageAction(f"edit:draft:{r.id}:{r.revision_id}", "edit", "todo", title, r.wikitext.rstrip(),
@@ -415,8 +426,18 @@ def _plan_pages(event, plan: Plan, api: MediaWikiAPI, journal: dict) -> None:
         elif entry:
             action.title = entry["target"]
         actions.append(action)
-    todo = [a for a in actions if a.status == "todo"]
-    pages = api.pages_by_titles([a.title for a in todo], prop="revisions", rvprop="ids|user")
+    todo = [a for a in actions if a.status == "todo" and all(a is not e for e in edits)]
+    pages = api.pages_by_titles([a.title for a in todo + edits], prop="revisions", rvprop="ids|user")
+    for a in edits:
+        page = pages.get(a.title, {})
+        latest = page.get("lastrevid") or (page.get("revisions") or [{}])[0].get("revid")
+        if page.get("missing") or page.get("redirected_from"):
+            a.status = "blocked"
+            a.notices.append(Notice("publish.notice.article_gone", {"title": a.title}))
+        elif latest != a.base_revid:  # edited since the draft was made: never overwrite that edit
+            a.status = "blocked"
+            a.notices.append(Notice("publish.notice.article_changed",
+                                    {"title": a.title, "base": a.base_revid, "latest": latest}))
     for a in todo:
         page = pages.get(a.title, {})
         if page.get("missing") and not page.get("redirected_from"):
@@ -434,6 +455,23 @@ def _plan_pages(event, plan: Plan, api: MediaWikiAPI, journal: dict) -> None:
             a.status = "blocked"
             a.notices.append(Notice("publish.notice.exists_not_ours", {"title": a.title}))
     plan.pages.extend(actions)
+
+
+def _article_edit(r, summary: str, journal: dict) -> PageAction:
+    """The page action for a draft that edits an existing article: the article's own title, the
+    revision the draft was made against as the base (the edit never creates a page)."""
+    action = PageAction(f"edit:draft:{r.id}:{r.revision_id}", "edit", "todo", r.base_title, r.wikitext.rstrip(),
+                        summary, base_revid=int(r.base_revid), draft_id=r.id, revision_id=r.revision_id,
+                        site_id=r.site_id or "", site_name=r.site_name or "")
+    action.notices.append(Notice("publish.notice.edit_article", {"title": r.base_title, "base": r.base_revid}))
+    if action.text == (r.base_text or "").rstrip():
+        action.status = "blocked"
+        action.notices.append(Notice("publish.notice.edit_nothing", {"title": r.base_title}))
+    entry = journal.get(action.key)
+    if r.state == "published" or (entry and entry["status"] == "done"):
+        action.status = "done"
+        action.title = r.published_title or r.base_title
+    return action
 
 
 def render_plan(plan: Plan, lang: str) -> str:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
 
 from wikitown.publish.links import site_links
-from wikitown.store.db import sites
+from wikitown.store.sites import load_sites
 
 _QID_RE = re.compile(r"^Q[1-9][0-9]*$")
 
@@ -17,9 +16,7 @@ _QID_RE = re.compile(r"^Q[1-9][0-9]*$")
 def p18_lines(store) -> list[str]:
     """``Q123<TAB>P18<TAB>"File name.jpg"`` for each site item without an image."""
     links = site_links(store)
-    with store.read() as conn:
-        rows = conn.execute(sa.select(sites.c.id, sites.c.wikidata_id, sites.c.image)
-                            .order_by(sites.c.name, sites.c.id)).all()
+    rows = [(s.id, s.wikidata_id, s.image) for s in load_sites(store)]
     lines = []
     for site_id, qid, image in rows:
         qid = (qid or "").strip()

@@ -1,4 +1,4 @@
-"""What every heritage source returns: site records plus per-row issues.
+"""What every heritage source returns: sites plus per-row issues.
 
 A source never raises for one bad row: it reports the row (line number and
 reason) in ``issues`` and goes on. A source that cannot run at all (the
@@ -10,41 +10,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from wikitown.core.site import Site
 
-@dataclass
-class SiteRecord:
-    source: str  # "wikidata", "osm", "opendata:<file name>"
-    source_id: str  # the id within that source (Q-id, osm type/id, row number or the file's own id)
-    name: str
-    name_kana: str = ""
-    name_en: str = ""
-    designation: str = ""
-    designation_level: str = ""
-    category: str = ""
-    kind: str = ""
-    municipality: str = ""
-    address: str = ""
-    description: str = ""
-    lat: float | None = None
-    lon: float | None = None
-    coord_status: str = "missing"  # ok, missing, geocoded, suspect
-    wikidata_id: str = ""
-    commons_category: str = ""
-    image: str = ""
-    articles: dict[str, str] = field(default_factory=dict)  # {"ja": "常楽寺 (焼津市)", "en": ...}
-    data: dict = field(default_factory=dict)  # the source's raw values, kept as evidence
+# A source's record is a Site with ``source`` and ``source_id`` set; the old name stays for callers.
+SiteRecord = Site
 
 
 @dataclass
 class RowIssue:
     line: int  # 1-based line (CSV: the header is line 1) or feature number
-    reason: str
-    action: str = "skipped"  # skipped or flagged
+    reason: str  # in English, for logs and tests; message(lang) for people
+    action: str = "skipped"  # skipped, flagged (kept, needs a look) or repaired (kept, changed)
+    code: str = ""  # a message key suffix (sitemodel.issue.<code>) when the issue has one
+    params: dict = field(default_factory=dict)
+
+    def message(self, lang: str = "en") -> str:
+        """The reason in the user's language."""
+        if not self.code:
+            return self.reason
+        from wikitown.core.i18n import t
+
+        return t(f"sitemodel.issue.{self.code}", lang, **self.params)
 
 
 @dataclass
 class SourceResult:
     source: str
-    records: list[SiteRecord] = field(default_factory=list)
+    records: list[Site] = field(default_factory=list)
     issues: list[RowIssue] = field(default_factory=list)
     encoding: str = ""  # how a file was read (utf-8, utf-8-sig, cp932, xlsx); "" for services

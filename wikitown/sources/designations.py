@@ -46,6 +46,45 @@ def designation_level(text: str) -> str:
     return ""
 
 
+# Wikidata P31 values that say what a site is (instance of).
+WIKIDATA_KINDS: dict[str, str] = {
+    "Q5393308": "temple",  # Buddhist temple
+    "Q845945": "shrine",  # Shinto shrine
+}
+
+
+def kind_from_category(category: str) -> str:
+    """temple / shrine / other from a source's own category (分類, 種別), or "" when it has none.
+    A category that names neither (史跡, 建造物, 包蔵地・貝塚) says the site is not a temple or a
+    shrine as such: 子規庵 (史跡) is a poet's house, 常楽寺本堂 (建造物) a building."""
+    text = "".join((category or "").split())
+    if not text:
+        return ""
+    if "神社" in text:
+        return "shrine"
+    if "寺院" in text or text == "寺":
+        return "temple"
+    return "other"
+
+
+def kind_from_wikidata(instance_ids) -> str:
+    """temple / shrine / other from P31 values, or "" when there are none."""
+    ids = [i for i in instance_ids or [] if i]
+    if not ids:
+        return ""
+    kinds = {WIKIDATA_KINDS[i] for i in ids if i in WIKIDATA_KINDS}
+    return kinds.pop() if len(kinds) == 1 else "other"
+
+
+def kind_of(category: str, name: str) -> tuple[str, str]:
+    """(kind, origin): the source's category when it has one, else a guess from the name
+    (origin "name", which never picks an infobox by itself)."""
+    kind = kind_from_category(category)
+    if kind:
+        return kind, "source"
+    return guess_kind(name), "name"
+
+
 def guess_kind(name: str, category: str = "") -> str:
     """temple / shrine / other: picks the infobox of a draft article."""
     text = (name or "").split("(")[0].split("（")[0].strip()

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from wikitown.core.errors import ServiceError, ServiceUnavailable
 from wikitown.core.fsutil import atomic_write_bytes
 from wikitown.core.geo import haversine_m
-from wikitown.net.http import user_agent
+from wikitown.net.http import HttpClient, user_agent
 from wikitown.sources.base import RowIssue, SiteRecord, SourceResult
 
 MIN_DELAY_S = 1.0
@@ -47,9 +47,28 @@ class DiskCache:
                 atomic_write_bytes(self.path, json.dumps(self.data, ensure_ascii=False).encode("utf-8"))
 
 
+def _client_adapter(client: HttpClient):
+    """A geopy adapter that sends geopy's requests through wikitown's one HTTP client (timeouts,
+    retries with backoff, User-Agent, clear errors), so geocoding follows the same rules."""
+    from geopy.adapters import BaseSyncAdapter
+
+    class HttpClientAdapter(BaseSyncAdapter):
+        def __init__(self, *, proxies, ssl_context):
+            super().__init__(proxies=proxies, ssl_context=ssl_context)
+
+        def get_json(self, url, *, timeout, headers):
+            return client.get_json(url, service=SERVICE, timeout=timeout, headers=headers)
+
+        def get_text(self, url, *, timeout, headers):
+            return client.get_text(url, service=SERVICE, timeout=timeout, headers=headers)
+
+    return HttpClientAdapter
+
+
 class Geocoder:
     def __init__(self, endpoint: str, *, cache_path: Path | None = None, contact: str = "",
-                 min_delay_s: float = MIN_DELAY_S, timeout: float = 10, country_codes: str = "jp"):
+                 min_delay_s: float = MIN_DELAY_S, timeout: float = 10, country_codes: str = "jp",
+                 client: HttpClient | None = None):
         from geopy.extra.rate_limiter import RateLimiter
         from geopy.geocoders import Nominatim
 
@@ -57,7 +76,8 @@ class Geocoder:
         domain = (parts.netloc + parts.path).rstrip("/")
         self.endpoint = endpoint
         self.nominatim = Nominatim(domain=domain, scheme=parts.scheme or "https",
-                                   user_agent=user_agent(contact), timeout=timeout)
+                                   user_agent=user_agent(contact), timeout=timeout,
+                                   adapter_factory=_client_adapter(client or HttpClient(contact=contact)))
         self._geocode = RateLimiter(self.nominatim.geocode, min_delay_seconds=min_delay_s, max_retries=0,
                                     swallow_exceptions=False)
         self.cache = DiskCache(cache_path)

@@ -5,11 +5,18 @@
   自治体標準オープンデータセット (文化財名称, 場所存在地 ...), their English-key variants
   (name, fullNameInKana, latitude ...) and common synonyms; anything else through an
   explicit mapping (``{"name": "item4"}``, ``--map name=item4`` on the command line).
+* Text is kept as the file has it, byte for byte (names, 説明, 所有者等 with their line breaks,
+  full-width brackets, digits and spaces); only matching keys are normalised (``Site.name_key``).
 * Coordinates are checked row by row: blank or 0 is unknown; a placeholder such as
   -1.79e308 is unknown; latitude and longitude given the wrong way round are swapped back;
-  a point outside the event's area is kept but marked ``suspect`` (real files pack
-  degrees-minutes-seconds into decimals: 34.5230 for 34°52'30").
-* Blank rows are skipped; every skipped or flagged row is reported with its line number.
+  text that had to be repaired to be read (``035.766250``, ``", 139.451301"``) is reported;
+  a point outside the event's area is kept but marked ``suspect``, unless it is
+  degrees-minutes-seconds packed into decimals (34.5230 for 34°52'30") whose conversion lies
+  in the area: then the conversion is used and the raw value kept in the provenance.
+* Each site's municipality comes from its own column, else its address; its kind from the
+  file's category column, else (marked as a guess) from its name.
+* Names with characters lost upstream (``森?外遺跡``, U+FFFD) are kept and flagged.
+* Blank rows are skipped; every skipped, flagged or repaired row is reported with its line number.
 """
 
 from __future__ import annotations
@@ -25,12 +32,14 @@ from pathlib import Path
 from wikitown.core.errors import InputError
 from wikitown.core.geo import haversine_m
 from wikitown.core.normalize import nfkc
-from wikitown.sources.base import RowIssue, SiteRecord, SourceResult
-from wikitown.sources.designations import designation_level, guess_kind
+from wikitown.core.places import municipality_from_address
+from wikitown.core.site import Site
+from wikitown.sources.base import RowIssue, SourceResult
+from wikitown.sources.designations import designation_level, kind_of
 
 MAX_FILE_BYTES = 200 * 1024 * 1024  # a town's list is kilobytes; refuse what cannot be one
 FIELDS = ("name", "name_kana", "name_en", "designation", "category", "municipality", "address", "place",
-          "description", "lat", "lon", "source_id", "image", "wikidata_id")
+          "description", "owner", "lat", "lon", "source_id", "image", "wikidata_id")
 
 # Site field -> column names seen in real files, most specific first (compared after NFKC,
 # case-insensitively).
@@ -45,6 +54,7 @@ SYNONYMS: dict[str, list[str]] = {
     "address": ["場所存在地", "住所", "所在地", "所在地_連結表記", "address"],
     "place": ["場所名称", "placeName"],
     "description": ["説明", "内容", "概要", "summary", "description"],
+    "owner": ["所有者等", "所有者", "管理者", "所有者・管理者", "owner"],
     "lat": ["緯度", "lat", "latitude", "y"],
     "lon": ["経度", "lon", "lng", "long", "longitude", "x"],
     "source_id": ["ID", "JASID", "NO", "No.", "番号", "identification", "#property", "id"],
@@ -83,6 +93,26 @@ def clean(value) -> str:
     return _CONTROL_RE.sub("", nfkc(value))
 
 
+def original(value) -> str:
+    """A cell's text as the file has it (line breaks, full-width characters and spaces kept),
+    less control characters other than tab and line breaks."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return clean(value)
+    if not isinstance(value, str):
+        value = str(value)
+    return _CONTROL_RE.sub("", value)
+
+
+# Characters a bad encoding upstream left where a character was lost: 森?外遺跡, 山田宗?墓.
+_DAMAGED_RE = re.compile("[?？\ufffd〓]")
+
+
+def damaged_name(name: str) -> bool:
+    return bool(_DAMAGED_RE.search(name or ""))
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """The text of a file and the encoding it was in: UTF-8 (with or without BOM) or cp932."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -101,7 +131,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    if best is None:
+    # A guess that yields control characters is binary read as text (UTF-16 from a stray BOM).
+    if best is None or re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", str(best)):
         raise InputError("the file is not text in a known encoding", key="sites.error.encoding")
     return str(best), best.encoding
 
@@ -178,6 +209,18 @@ def _number(text) -> float | None:
     return float(text)  # ValueError for words: the caller reports it
 
 
+_PLAIN_NUMBER_RE = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
+
+
+def needs_repair(raw) -> bool:
+    """A coordinate cell that was read only after repairing its text (leading zeros, commas,
+    full-width digits, stray characters): worth telling the organizer."""
+    if not isinstance(raw, str):
+        return False
+    text = raw.strip()
+    return bool(text) and not _PLAIN_NUMBER_RE.fullmatch(text)
+
+
 def packed_dms(value: float) -> float | None:
     """34.5230 read as 34°52'30" (a common mistake in municipal files); None if it cannot be."""
     sign = -1 if value < 0 else 1
@@ -199,7 +242,8 @@ def _in_japan(lat: float, lon: float) -> bool:
 
 
 def check_coordinates(lat_raw, lon_raw, area=None) -> tuple[float | None, float | None, str, str]:
-    """(lat, lon, coord_status, problem). ``problem`` is "" when nothing needs reporting."""
+    """(lat, lon, coord_status, problem). ``problem`` is "" when nothing needs reporting.
+    (Diagnosis only: :func:`read_coordinates` applies the degrees-minutes-seconds fix.)"""
     try:
         lat, lon = _number(lat_raw), _number(lon_raw)
     except ValueError:
@@ -239,13 +283,100 @@ def check_coordinates(lat_raw, lon_raw, area=None) -> tuple[float | None, float 
     return lat, lon, "ok", note
 
 
+@dataclass
+class Coordinates:
+    lat: float | None
+    lon: float | None
+    status: str
+    issues: list[RowIssue]
+    raw: tuple = ()  # (lat, lon) as the file has them, when they were changed
+
+
+def read_coordinates(line: int, lat_raw, lon_raw, area=None, fix_dms: bool = False) -> Coordinates:
+    """A row's coordinates with every repair and doubt as a RowIssue.
+
+    Degrees-minutes-seconds packed into decimals are converted when the converted point lies
+    in the event's area and the raw one does not, or for every row that can be read so when
+    ``fix_dms`` is set (``sites import --fix-dms``)."""
+    issues: list[RowIssue] = []
+    repaired = [str(v).strip() for v in (lat_raw, lon_raw) if needs_repair(v)]
+    lat, lon, status, problem = check_coordinates(lat_raw, lon_raw, area)
+    if repaired and lat is not None:
+        issues.append(RowIssue(line, f"coordinate text repaired to be read ({', '.join(map(repr, repaired))} "
+                                     f"read as {lat:.6f}, {lon:.6f})", "repaired", "coords_repaired",
+                               {"raw": ", ".join(repaired), "lat": f"{lat:.6f}", "lon": f"{lon:.6f}"}))
+    if lat is None:
+        if problem:
+            issues.append(RowIssue(line, problem, "flagged", "coords_unusable", {"reason": problem}))
+        return Coordinates(None, None, status, issues)
+    dlat, dlon = packed_dms(lat), packed_dms(lon)
+    convertible = dlat is not None and dlon is not None and (dlat, dlon) != (lat, lon)
+    if convertible and (fix_dms or (status == "suspect" and area is not None and in_area(dlat, dlon, area))):
+        new_status = "ok" if area is None or in_area(dlat, dlon, area) else "suspect"
+        raw = ", ".join(str(v).strip() for v in (lat_raw, lon_raw))  # the file's cells, as written
+        reason = f"degrees-minutes-seconds packed into decimals ({raw}) converted to {dlat:.6f}, {dlon:.6f}"
+        if "swapped" in problem:
+            issues.append(RowIssue(line, "latitude and longitude were the wrong way round; swapped", "flagged",
+                                   "coords_swapped"))
+        issues.append(RowIssue(line, reason, "repaired", "dms_fixed",
+                               {"raw": raw, "lat": f"{dlat:.6f}", "lon": f"{dlon:.6f}"}))
+        return Coordinates(dlat, dlon, new_status, issues, (str(lat_raw), str(lon_raw)))
+    if problem:
+        code = "coords_swapped" if status == "ok" else "coords_suspect"
+        issues.append(RowIssue(line, problem, "flagged", code, {"reason": problem}))
+    return Coordinates(lat, lon, status, issues)
+
+
 # ---------------------------------------------------------------------------------------------
-# rows -> records
+# rows -> sites
+
+
+def site_from_row(line: int, row: dict, cols: dict[str, str], source: str, area=None,
+                  fix_dms: bool = False) -> tuple[Site | None, list[RowIssue]]:
+    """One row as a Site (None for a row that holds no site) and what was found in it."""
+    values = {c: v for c, v in row.items() if clean(v)}
+    if not values:
+        return None, [RowIssue(line, "blank row", code="blank")]
+
+    def text(f):  # the file's own text
+        return original(row.get(cols[f])) if f in cols else ""
+
+    def key(f):  # a classification, compared and ranked: normalised
+        return clean(row.get(cols[f])) if f in cols else ""
+
+    name = text("name")
+    if not nfkc(name):
+        return None, [RowIssue(line, "no name", code="no_name")]
+    coords = read_coordinates(line, row.get(cols["lat"]) if "lat" in cols else None,
+                              row.get(cols["lon"]) if "lon" in cols else None, area, fix_dms)
+    issues = list(coords.issues)
+    if damaged_name(name):
+        issues.append(RowIssue(line, f"the name {name!r} has characters lost upstream (? or U+FFFD)", "flagged",
+                               "name_damaged", {"name": name}))
+    designation, category = key("designation"), key("category")
+    address = text("address") or text("place")
+    municipality, municipality_origin = key("municipality"), "field"
+    if not municipality:
+        municipality = municipality_from_address(address)
+        municipality_origin = "address" if municipality else ""
+    kind, kind_origin = kind_of(category, nfkc(name))
+    wikidata_id = key("wikidata_id")
+    data = {"line": line, **{str(k): original(v) for k, v in values.items()}}
+    if coords.raw:
+        data["coordinates_raw"] = list(coords.raw)
+    site = Site(
+        source=source, source_id="", name=name, name_kana=text("name_kana"), name_en=text("name_en"),
+        designation=designation, designation_level=designation_level(designation), category=category,
+        kind=kind, kind_origin=kind_origin, municipality=municipality, municipality_origin=municipality_origin,
+        address=address, description=text("description"), owner=text("owner"), lat=coords.lat, lon=coords.lon,
+        coord_status=coords.status, wikidata_id=wikidata_id if re.fullmatch(r"Q\d+", wikidata_id) else "",
+        issues=[{"code": i.code, "line": line} for i in issues if i.code], data=data)
+    return site, issues
 
 
 def records_from_rows(rows, columns: list[str], source: str, mapping: dict[str, str] | None = None,
-                      area=None) -> SourceResult:
-    """``rows`` yields (line number, {column: value}). Builds records and per-row issues."""
+                      area=None, fix_dms: bool = False) -> SourceResult:
+    """``rows`` yields (line number, {column: value}). Builds sites and per-row issues."""
     rows = list(rows)
     filled = {c for _line, row in rows for c, v in row.items() if clean(v)}
     cols = pick_columns(columns, mapping, filled)
@@ -255,37 +386,17 @@ def records_from_rows(rows, columns: list[str], source: str, mapping: dict[str, 
     result = SourceResult(source)
     seen_ids: set[str] = set()
     for line, row in rows:
-        values = {c: v for c, v in row.items() if clean(v)}
-        if not values:
-            result.issues.append(RowIssue(line, "blank row"))
+        site, issues = site_from_row(line, row, cols, source, area, fix_dms)
+        result.issues.extend(issues)
+        if site is None:
             continue
-
-        def get(f):
-            return clean(row.get(cols[f])) if f in cols else ""
-
-        name = get("name")
-        if not name:
-            result.issues.append(RowIssue(line, "no name"))
-            continue
-        lat, lon, status, problem = check_coordinates(row.get(cols["lat"]) if "lat" in cols else None,
-                                                      row.get(cols["lon"]) if "lon" in cols else None, area)
-        if problem:
-            result.issues.append(RowIssue(line, problem, "flagged"))
-        source_id = get("source_id") or f"line{line}"
+        source_id = clean(row.get(cols["source_id"])) if "source_id" in cols else ""
+        source_id = source_id or f"line{line}"
         if source_id in seen_ids:  # a file's own id used twice: keep both rows apart
             source_id = f"{source_id}@line{line}"
         seen_ids.add(source_id)
-        designation = get("designation")
-        category = get("category")
-        address = get("address") or get("place")
-        wikidata_id = get("wikidata_id")
-        result.records.append(SiteRecord(
-            source=source, source_id=source_id, name=name, name_kana=get("name_kana"), name_en=get("name_en"),
-            designation=designation, designation_level=designation_level(designation), category=category,
-            kind=guess_kind(name, category), municipality=get("municipality"), address=address,
-            description=get("description"), lat=lat, lon=lon, coord_status=status,
-            wikidata_id=wikidata_id if re.fullmatch(r"Q\d+", wikidata_id) else "",
-            data={"line": line, **{str(k): clean(v) for k, v in values.items()}}))
+        site.source_id = source_id
+        result.records.append(site)
     return result
 
 
@@ -393,7 +504,7 @@ def _geometry_point(geometry) -> tuple:
 
 
 def read_file(path, mapping: dict[str, str] | None = None, source: str | None = None,
-              area=None) -> SourceResult:
+              area=None, fix_dms: bool = False) -> SourceResult:
     """Read one municipal file (by its extension: .csv/.txt, .xlsx, .geojson/.json)."""
     path = Path(path)
     source = source or f"opendata:{path.name}"
@@ -409,7 +520,7 @@ def read_file(path, mapping: dict[str, str] | None = None, source: str | None = 
     mapping = dict(mapping or {})
     if suffix == ".xlsx":
         columns, rows = _xlsx_rows(path)
-        result = records_from_rows(rows, columns, source, mapping, area)
+        result = records_from_rows(rows, columns, source, mapping, area, fix_dms)
         result.encoding = "xlsx"
         return result
     text, encoding = decode_bytes(path.read_bytes())
@@ -418,13 +529,13 @@ def read_file(path, mapping: dict[str, str] | None = None, source: str | None = 
         # The geometry is the point unless a mapping names coordinate columns.
         mapping.setdefault("lat", "__lat")
         mapping.setdefault("lon", "__lon")
-        result = records_from_rows(rows, columns, source, mapping, area)
+        result = records_from_rows(rows, columns, source, mapping, area, fix_dms)
         for rec in result.records:
             rec.data.pop("__lat", None)
             rec.data.pop("__lon", None)
     else:
         columns, rows, unreadable = _csv_rows(text)
-        result = records_from_rows(rows, columns, source, mapping, area)
+        result = records_from_rows(rows, columns, source, mapping, area, fix_dms)
         result.issues = sorted(result.issues + unreadable, key=lambda i: i.line)
     result.encoding = encoding
     return result

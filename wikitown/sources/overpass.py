@@ -28,6 +28,16 @@ def build_query(lat: float, lon: float, radius_km: float, timeout: int = 90) -> 
             ");\nout center tags;\n")
 
 
+def _kind(tags: dict, name: str) -> dict:
+    """The kind from OSM's tags (a place of worship's religion), else a guess from the name."""
+    if tags.get("amenity") == "place_of_worship" or tags.get("building") in ("temple", "shrine"):
+        religion = tags.get("religion")
+        kind = "shrine" if religion == "shinto" else "temple" if religion == "buddhist" else ""
+        if kind:
+            return {"kind": kind, "kind_origin": "osm"}
+    return {"kind": guess_kind(name), "kind_origin": "name"}
+
+
 def parse_elements(data: dict, *, target_lang: str = "ja", area=None) -> SourceResult:
     if not isinstance(data, dict) or not isinstance(data.get("elements"), list):
         raise ServiceError("Overpass API", "the answer has no elements")
@@ -67,9 +77,7 @@ def parse_elements(data: dict, *, target_lang: str = "ja", area=None) -> SourceR
             tags.get("name:ja_kana", "") or tags.get("name:ja-Kana", ""), name_en=tags.get("name:en", ""),
             designation=designation, designation_level=level,
             category=tags.get("historic", "") or tags.get("heritage", ""),
-            kind=guess_kind(name) if tags.get("amenity") != "place_of_worship" else (
-                "shrine" if tags.get("religion") == "shinto" else "temple" if tags.get("religion") == "buddhist"
-                else guess_kind(name)),
+            **_kind(tags, name),
             address=" ".join(v for k, v in sorted(tags.items()) if k.startswith("addr:") and v),
             lat=lat, lon=lon, coord_status=status,
             wikidata_id=qid if re.fullmatch(r"Q\d+", qid) else "",

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from wikitown.core.errors import ServiceError
 from wikitown.core.geo import bbox, haversine_m
 from wikitown.sources.base import SiteRecord, SourceResult
-from wikitown.sources.designations import WIKIDATA_DESIGNATIONS, designation_level, guess_kind
+from wikitown.sources.designations import WIKIDATA_DESIGNATIONS, designation_level, guess_kind, kind_from_wikidata
 
 SOURCE = "wikidata"
 PREFIXES = """PREFIX wd: <http://www.wikidata.org/entity/>
@@ -97,6 +97,7 @@ def parse_results(data: dict, *, target_lang: str = "ja", area=None) -> SourceRe
     result = SourceResult(SOURCE)
     items: dict[str, SiteRecord] = {}
     designations: dict[str, list[str]] = {}
+    instances: dict[str, list[str]] = {}
     for b in bindings:
         qid = _qid(_value(b, "item"))
         if not qid:
@@ -111,6 +112,9 @@ def parse_results(data: dict, *, target_lang: str = "ja", area=None) -> SourceRe
         rec.name_en = rec.name_en or labels.get("en", "")
         if not rec.data.get("labels"):
             rec.data["labels"] = labels
+        instance = _qid(_value(b, "instance"))  # P31, when the query asks for it
+        if instance and instance not in instances.setdefault(qid, []):
+            instances[qid].append(instance)
         des = _qid(_value(b, "designation"))
         if des and des not in designations[qid]:
             designations[qid].append(des)
@@ -136,9 +140,12 @@ def parse_results(data: dict, *, target_lang: str = "ja", area=None) -> SourceRe
                                                            "national").index(v)) if levels else \
             designation_level(rec.designation)
         rec.data["designations"] = designations[qid]
+        if instances.get(qid):
+            rec.data["instances"] = instances[qid]
         if not rec.name:
             rec.name = rec.name_en or qid
-        rec.kind = guess_kind(rec.name)
+        kind = kind_from_wikidata(instances.get(qid))
+        rec.kind, rec.kind_origin = (kind, "wikidata") if kind else (guess_kind(rec.name), "name")
         if area is not None and rec.lat is not None and area.radius_km and \
                 haversine_m(rec.lat, rec.lon, area.lat, area.lon) > area.radius_km * 1000 and \
                 not getattr(area, "wikidata_id", ""):

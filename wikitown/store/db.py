@@ -67,16 +67,21 @@ kv = sa.Table(
 sites = sa.Table(
     "sites", METADATA,
     sa.Column("id", sa.String(80), primary_key=True),
-    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),  # as the source publishes it, byte for byte
+    sa.Column("name_key", sa.Text, default=""),  # NFKC, for matching and titles (never shown as the name)
     sa.Column("name_kana", sa.Text, default=""),
     sa.Column("name_en", sa.Text, default=""),
     sa.Column("designation", sa.Text, default=""),  # as the source words it: 国指定重要文化財, 市指定 ...
     sa.Column("designation_level", sa.String(20), default=""),  # national/prefectural/municipal/registered
     sa.Column("category", sa.Text, default=""),  # 建造物, 史跡, 天然記念物 ...
     sa.Column("kind", sa.String(20), default=""),  # temple/shrine/other: picks the article's infobox
+    sa.Column("kind_origin", sa.String(12), default=""),  # source, wikidata, osm, name (a guess)
     sa.Column("municipality", sa.Text, default=""),
+    sa.Column("municipality_origin", sa.String(12), default=""),  # field, address, coordinates, event
     sa.Column("address", sa.Text, default=""),
     sa.Column("description", sa.Text, default=""),
+    sa.Column("owner", sa.Text, default=""),  # 所有者等, as the source words it
+    _json_col("issues"),  # the importer's per-row findings: [{"code", "line", "source"}]
     sa.Column("lat", sa.Float),
     sa.Column("lon", sa.Float),
     sa.Column("coord_status", sa.String(12), default="missing"),  # ok, missing, geocoded, suspect
@@ -266,7 +271,51 @@ def _core_v1(conn: sa.Connection) -> None:
     METADATA.create_all(conn, tables=_CORE_V1)
 
 
-MIGRATIONS: dict[str, list[Callable[[sa.Connection], None]]] = {"core": [_core_v1]}
+# Drafts that are edits of an existing article: the page and the revision the edit was made
+# against (publishing refuses when the article changed since), and the text of that revision.
+draft_bases = sa.Table(
+    "draft_bases", METADATA,
+    sa.Column("draft_id", sa.Integer, sa.ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("revid", sa.Integer, nullable=False),
+    sa.Column("wikitext", sa.Text, nullable=False),
+    sa.Column("fetched_at", sa.String(40)),
+)
+
+# The organizer's choice of title for a site whose title is ambiguous on the wiki (or whose
+# matched article is not about it): write a new article under ``title``, or edit the article ``title``.
+title_choices = sa.Table(
+    "title_choices", METADATA,
+    sa.Column("site_id", sa.String(80), sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("mode", sa.String(8), nullable=False),  # new | edit
+    sa.Column("chosen_by", sa.Text, default=""),
+    sa.Column("chosen_at", sa.String(40)),
+)
+
+
+def _drafts_v1(conn: sa.Connection) -> None:
+    METADATA.create_all(conn, tables=[draft_bases, title_choices])
+
+
+
+_SITES_V1_COLUMNS = {"name_key": "TEXT", "kind_origin": "VARCHAR(12)", "municipality_origin": "VARCHAR(12)",
+                     "owner": "TEXT", "issues": "JSON"}
+
+
+def _sites_v1(conn: sa.Connection) -> None:
+    """Original text apart from matching keys; where kind and municipality came from; importer findings.
+    A store made before this had every kind guessed from the name: say so."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("sites")}
+    for name, sql_type in _SITES_V1_COLUMNS.items():
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE sites ADD COLUMN {name} {sql_type}")
+    if "kind_origin" not in have:
+        conn.execute(sites.update().where(sites.c.kind != "").values(kind_origin="name"))
+
+
+MIGRATIONS: dict[str, list[Callable[[sa.Connection], None]]] = {"core": [_core_v1], "drafts": [_drafts_v1],
+                                                                 "sites": [_sites_v1]}
 
 
 def register_migrations(component: str, steps: list[Callable[[sa.Connection], None]]) -> None:

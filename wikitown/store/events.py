@@ -11,6 +11,7 @@ from pathlib import Path
 
 from wikitown.core.config import Area, EventConfig, load_config, save_config
 from wikitown.core.errors import ConfigError, InputError
+from wikitown.core.licences import DEFAULT_LICENCE
 from wikitown.core.paths import events_dir
 from wikitown.store.db import Store, store_url
 
@@ -47,7 +48,7 @@ class Event:
         return target
 
     def service(self, name: str) -> str:
-        from wikitown.net.services import endpoint
+        from wikitown.core.services import endpoint
 
         return endpoint(name, self.config.services, self.config.wiki)
 
@@ -90,7 +91,7 @@ def open_event(path: Path | str) -> Event:
 
 def create_event(path: Path | str, *, name: str, lat: float, lon: float, radius_km: float, wiki: str = "ja",
                  municipality_code: str = "", municipality: str = "", start_date: dt.date | None = None,
-                 end_date: dt.date | None = None, code: str = "", licence: str = "cc-by-sa-4.0") -> Event:
+                 end_date: dt.date | None = None, code: str = "", licence: str = DEFAULT_LICENCE) -> Event:
     """Make a new event folder with a validated ``event.toml`` and an empty store."""
     from wikitown.core.config import parse_config, config_to_toml
 
@@ -112,32 +113,6 @@ def list_events() -> list[Path]:
     if not root.is_dir():
         return []
     return sorted(p for p in root.iterdir() if (p / "event.toml").is_file())
-
-
-def load_configured_opendata(event: Event) -> list:
-    """Import the files named under ``[[opendata]]`` when the event has no sites yet,
-    merged into one list of sites (a site in two files is one site with two sources).
-
-    This is how the bundled demo event gets its sites with no network.
-    Returns the per-file results (with their row issues). A file that cannot be read is
-    logged and skipped: the event still opens with the others."""
-    import logging
-
-    from wikitown.gaps.collect import import_files
-    from wikitown.store.sites import count_sites
-
-    if count_sites(event.store) or not event.config.opendata:
-        return []
-    files = []
-    for src in event.config.opendata:
-        try:
-            files.append((event.path(src.file), src.map))
-        except InputError as exc:
-            logging.getLogger(__name__).warning("opendata file skipped: %s", exc)
-    report = import_files(event, files)
-    for failure in report.failures:
-        logging.getLogger(__name__).warning("opendata file %s skipped: %s", failure.label, failure.error)
-    return report.results
 
 
 def copy_event(src: Path, dest: Path) -> Path:

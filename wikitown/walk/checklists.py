@@ -21,10 +21,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from wikitown.core.errors import InputError
-from wikitown.core.paths import PROJECT_ROOT
 from wikitown.store.db import Store, checklist_state, now
 
-CHECKLIST_DIR = PROJECT_ROOT / "checklists"
+# The project's checklists/ folder, reached through a link inside the package so an installed
+# wikitown (pip install .) carries them too.
+CHECKLIST_DIR = Path(__file__).resolve().parents[1] / "bundled" / "checklists"
 # The order the app shows them in; other files follow alphabetically.
 ORDER = ("organizer-before", "organizer-day", "organizer-after", "librarian", "participant")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")

@@ -35,6 +35,7 @@ import numpy as np
 
 from wikitown.core.errors import InputError
 from wikitown.core.geo import geodesic_m, valid_coord
+from wikitown.core.site import Site
 
 # WGS84
 _A = 6_378_137.0
@@ -99,18 +100,33 @@ class PlanSettings:
         return cls(**{k: v for k, v in (data or {}).items() if k in known}).validate()
 
 
-@dataclass
 class PlanSite:
-    """A site as the planner and the sheets need it."""
+    """A site in a walk plan: the :class:`~wikitown.core.site.Site` and what a team should do there."""
 
-    id: str
-    name: str
-    lat: float
-    lon: float
-    name_kana: str = ""
-    designation: str = ""
-    address: str = ""
-    needs: tuple[str, ...] = ()  # subset of NEEDS
+    __slots__ = ("site", "needs")
+
+    def __init__(self, id: str = "", name: str = "", lat: float | None = None, lon: float | None = None,
+                 name_kana: str = "", designation: str = "", address: str = "", needs: tuple[str, ...] = (),
+                 *, site: Site | None = None):
+        self.site = site if site is not None else Site(id=id, name=name, lat=lat, lon=lon, name_kana=name_kana,
+                                                       designation=designation, address=address)
+        self.needs = tuple(needs)  # subset of NEEDS
+
+    id = property(lambda self: self.site.id)
+    name = property(lambda self: self.site.name)
+    lat = property(lambda self: self.site.lat)
+    lon = property(lambda self: self.site.lon)
+    name_kana = property(lambda self: self.site.name_kana)
+    designation = property(lambda self: self.site.designation)
+    address = property(lambda self: self.site.address)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, PlanSite) and (self.site, self.needs) == (other.site, other.needs)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"PlanSite({self.id!r}, {self.name!r}, {self.lat!r}, {self.lon!r}, needs={self.needs!r})"
 
 
 @dataclass
@@ -702,15 +718,22 @@ def _float_or_none(value) -> float | None:
 
 
 def plan_site_from_row(row: dict) -> PlanSite:
-    """A site row (store column names, or the sites CSV's) as a :class:`PlanSite`."""
+    """A site row (store column names, or the sites CSV's) as a :class:`PlanSite`. The name stays
+    as the source words it (trimmed); ids and codes are normalised."""
     from wikitown.core.normalize import nfkc
 
-    return PlanSite(
-        id=nfkc(row.get("site_id") or row.get("id")), name=nfkc(row.get("name")),
-        lat=_float_or_none(row.get("lat")), lon=_float_or_none(row.get("lon")),
-        name_kana=nfkc(row.get("name_kana")), designation=nfkc(row.get("designation")),
-        address=nfkc(row.get("address")),
-        needs=site_needs(nfkc(row.get("article_status")) or None, row.get("has_photo"), nfkc(row.get("image"))))
+    site = Site.from_dict({k: v for k, v in row.items() if k not in ("lat", "lon")})
+    site.id = nfkc(row.get("site_id") or row.get("id"))
+    site.name = str(row.get("name") or "").strip() if not _blank(row.get("name")) else ""
+    site.lat, site.lon = _float_or_none(row.get("lat")), _float_or_none(row.get("lon"))
+    site.name_kana, site.designation = nfkc(row.get("name_kana")), nfkc(row.get("designation"))
+    site.address = nfkc(row.get("address"))
+    return PlanSite(site=site, needs=site_needs(nfkc(row.get("article_status")) or None, row.get("has_photo"),
+                                                nfkc(row.get("image"))))
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def sort_usable(rows: list[tuple[dict, int | None]]) -> tuple[list[PlanSite], list[LeftOut]]:
@@ -737,7 +760,7 @@ def sort_usable(rows: list[tuple[dict, int | None]]) -> tuple[list[PlanSite], li
 def read_sites_csv(path) -> tuple[list[PlanSite], list[LeftOut]]:
     """Sites from a sites CSV (``wikitown.store.sites.CSV_COLUMNS``; at least site_id, name, lat, lon).
 
-    UTF-8 (with or without BOM) or Shift_JIS (cp932). Rows that cannot be walked to are
+    UTF-8 (with or without BOM), Shift_JIS (cp932) or EUC-JP, read as the importer reads lists. Rows that cannot be walked to are
     returned in the second list with their CSV line number."""
     import csv
     import io
@@ -745,15 +768,13 @@ def read_sites_csv(path) -> tuple[list[PlanSite], list[LeftOut]]:
 
     if Path(path).stat().st_size > MAX_CSV_BYTES:  # checked before reading it into memory
         raise InputError(f"{path}: the file is larger than 50 MB", key="plan.error.csv_too_big", path=str(path))
-    raw = Path(path).read_bytes()
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError(f"{path}: not UTF-8 or Shift_JIS text", key="plan.error.csv_encoding", path=str(path))
+    from wikitown.sources.opendata import decode_bytes  # the one reader of Japanese CSV encodings
+
+    try:
+        text, _encoding = decode_bytes(Path(path).read_bytes())
+    except InputError:
+        raise InputError(f"{path}: not UTF-8, Shift_JIS or EUC-JP text", key="plan.error.csv_encoding",
+                         path=str(path)) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = [c.strip() for c in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_CSV if c not in columns]
@@ -772,12 +793,9 @@ def read_sites_csv(path) -> tuple[list[PlanSite], list[LeftOut]]:
 def event_sites(store) -> tuple[list[PlanSite], list[LeftOut], str]:
     """The sites an event's walk plans: the selected ones, or every site when none is selected.
     Returns (walkable sites, left-out sites, scope) with scope ``"selected"`` or ``"all"``."""
-    import sqlalchemy as sa
+    from wikitown.store.sites import load_sites, site_values
 
-    from wikitown.store.db import sites as sites_table
-
-    with store.read() as conn:
-        rows = [dict(r) for r in conn.execute(sa.select(sites_table).order_by(sites_table.c.id)).mappings()]
+    rows = [{**site_values(s), "id": s.id} for s in load_sites(store, order_by="id")]
     chosen = [r for r in rows if r.get("selected")]
     scope = "selected" if chosen else "all"
     usable, left = sort_usable([(r, None) for r in (chosen or rows)])
@@ -804,17 +822,18 @@ def load_plan(store) -> Plan | None:
     are listed in ``left_out``."""
     import sqlalchemy as sa
 
-    from wikitown.store.db import plan_assignments, sites as sites_table
+    from wikitown.store.db import plan_assignments
+    from wikitown.store.sites import load_sites, site_values
 
     raw = store.get_kv(SETTINGS_KEY)
     if not raw:
         return None
     settings = PlanSettings.from_dict(raw)
     with store.read() as conn:
-        rows = conn.execute(
-            sa.select(plan_assignments.c.team, plan_assignments.c.seq, sites_table)
-            .join(sites_table, sites_table.c.id == plan_assignments.c.site_id)
-            .order_by(plan_assignments.c.team, plan_assignments.c.seq)).mappings().all()
+        assigned = conn.execute(sa.select(plan_assignments.c.team, plan_assignments.c.seq, plan_assignments.c.site_id)
+                                .order_by(plan_assignments.c.team, plan_assignments.c.seq)).all()
+    known = {s.id: s for s in load_sites(store, [a.site_id for a in assigned])}
+    rows = [{**site_values(known[a.site_id]), "team": a.team, "seq": a.seq} for a in assigned if a.site_id in known]
     teams: dict[int, list[PlanSite]] = {}
     usable, left = sort_usable([(dict(r), None) for r in rows])
     by_id = {s.id: s for s in usable}
