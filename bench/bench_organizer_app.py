@@ -80,9 +80,8 @@ def timed(fn) -> float:
 
 
 def measure(size: int, repeat: int) -> dict[str, float]:
-    from streamlit.testing.v1 import AppTest
-
-    from tests.harness.apptest import open_view, signed_in, sign_in_form
+    from tests.harness.apptest import open_view, sign_in_form
+    from wikitown.finds.access import DEMO_PASSPHRASES
     from wikitown.store.events import copy_event
     from wikitown.core.paths import PROJECT_ROOT
 
@@ -110,7 +109,7 @@ def measure(size: int, repeat: int) -> dict[str, float]:
         errors = []
         for run in range(repeat):
             at = sign_in_form("organizer", "ja")
-            at.text_input[0].input(__import__("wikitown.finds.access", fromlist=["x"]).DEMO_PASSPHRASES["organizer"])
+            at.text_input[0].input(DEMO_PASSPHRASES["organizer"])
             at.button[0].click()
             add("sign-in (first visitor)" if run == 0 else "sign-in (warm)", timed(at.run))
             errors += [str(e.value) for e in at.exception]
