@@ -126,7 +126,7 @@ def filter_frame(frame: pd.DataFrame, *, missing_article: bool = False, missing_
     return frame[mask]
 
 
-SOURCE_FAMILIES = ("opendata", "wikidata", "osm")
+SOURCE_FAMILIES = ("opendata", "wikidata", "osm", "geocode", "wiki")
 
 
 def _family(source: str) -> str:
@@ -145,14 +145,15 @@ def _progress_bar(ctx: Context):
 def _show_report(ctx: Context, report) -> None:
     for failure in report.failures:
         st.error(ctx.t("sites.ui.failed", source=md_escape(failure.label), error=md_escape(failure.message(ctx.lang))))
-    issues = [{ctx.t("sites.ui.col.source"): res.source, ctx.t("sites.ui.col.line"): i.line,
+    issues = [{ctx.t("sites.ui.col.source"): source_label(ctx, res.source), ctx.t("sites.ui.col.line"): i.line,
                ctx.t("sites.ui.col.reason"): i.message(ctx.lang), ctx.t("sites.ui.col.action"): ctx.t(f"sites.issue.{i.action}")}
               for res in report.results for i in res.issues]
     for res in report.results:
         if res.records or res.source.startswith("opendata:"):
             # Files say how they were read (their encoding); services have none to say.
             st.success(ctx.t("sites.cli.source_done" if res.encoding else "sites.cli.service_done",
-                             source=md_escape(res.source), count=len(res.records), issues=len(res.issues),
+                             source=md_escape(source_label(ctx, res.source)), count=len(res.records),
+                             issues=len(res.issues),
                              encoding=res.encoding))
     if issues:
         with st.expander(ctx.t("sites.ui.issues", count=len(issues))):
@@ -248,8 +249,10 @@ def _site_label(ctx: Context, row) -> str:
 
 
 def source_label(ctx: Context, source: str) -> str:
-    """A source as the user knows it: "opendata:list.csv" -> "オープンデータ list.csv"."""
+    """A source as the user knows it: "opendata:list.csv" -> "list.csv", "osm" -> "OpenStreetMap"."""
     family, _, detail = source.partition(":")
+    if family == "opendata" and detail:
+        return detail  # a municipal file is known by its name
     name = ctx.t(f"orgapp.source.{family}") if family in SOURCE_FAMILIES else family
     return f"{name} {detail}".strip()
 
