@@ -9,6 +9,9 @@ Fixtures (see tests/harness/*.py for details):
   phone_context        function factory: phone_context(geolocation=(lat, lon), **context_options)
   phone_page           function a Page in an iPhone 13 context (geolocation allowed)
   standin              function factory: standin() -> StandinServer with .url/.route/.requests
+  postgres_server      session  PostgresServer: Debian's PostgreSQL on a loopback port (tests/harness/postgres.py)
+  store_backend        function parametrised "sqlite" / "postgresql": with postgresql, WIKITOWN_STORE_URL
+                                points every store opened in the test at a fresh PostgreSQL database
   artifacts_dir        session  Path of test-artifacts/
   project_root         session  Path of the checkout
 
@@ -220,7 +223,7 @@ def fresh_mediawiki(mediawiki_template, tmp_path):
 @pytest.fixture
 def start_app(request, tmp_path):
     """Factory: ``start_app(events_dir=None, env=None, *, script=None, home=None, args=(),
-    timeout=60)`` starts ``streamlit run`` (default script: the project's app.py) and returns
+    timeout=60, port=None)`` starts ``streamlit run`` (default script: the project's app.py) and returns
     an AppServer - a str holding the base URL, with .port, .log_path, .events_dir, .home, .stop().
 
     WIKITOWN_EVENTS_DIR/WIKITOWN_HOME point at empty temp folders unless given. The server's
@@ -231,7 +234,7 @@ def start_app(request, tmp_path):
     need("streamlit")
     servers = []
 
-    def start(events_dir=None, env=None, *, script=None, home=None, args=(), timeout=60.0):
+    def start(events_dir=None, env=None, *, script=None, home=None, args=(), timeout=60.0, port=None):
         n = len(servers)
         if events_dir is None:
             events_dir = tmp_path / f"events-{n}"
@@ -245,7 +248,7 @@ def start_app(request, tmp_path):
         log_path = APP_LOGS / f"{safe_name(request.node.nodeid)}-{n}.log"
         log_path.unlink(missing_ok=True)
         server = start_streamlit(script_path, events_dir=Path(events_dir), home=Path(home),
-                                 log_path=log_path, env=env, args=tuple(args), timeout=timeout)
+                                 log_path=log_path, env=env, args=tuple(args), timeout=timeout, port=port)
         servers.append(server)
         return server
 
@@ -350,3 +353,31 @@ def demo_env(tmp_path, monkeypatch):
     monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
     monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
     return events / "demo-yaizu"
+
+
+# --------------------------------------------------------------------------------------------
+# PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL server for the session (started on first use)."""
+    need("postgresql")
+    from tests.harness.postgres import start_postgres
+
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_backend(request, monkeypatch):
+    """Run the test once on SQLite (the event folder's store.sqlite) and once on PostgreSQL (a fresh
+    database, through ``WIKITOWN_STORE_URL`` as a real deployment sets it). Returns the
+    PostgreSQL URL, or None for SQLite."""
+    if request.param == "sqlite":
+        monkeypatch.delenv("WIKITOWN_STORE_URL", raising=False)
+        return None
+    url = request.getfixturevalue("postgres_server").new_database()
+    monkeypatch.setenv("WIKITOWN_STORE_URL", url)
+    return url

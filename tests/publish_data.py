@@ -52,6 +52,8 @@ class EventBuilder:
         cfg.event_category = f"Wikipedia Town Test {self.tag}"
         cfg.commons_categories = ["Yaizu, Shizuoka"]
         cfg.draft_location = draft_location
+        # The test photos are small (96 px) to keep uploads fast; the size hold has its own tests.
+        cfg.publish_min_long_side = 64
         save_config(self.event.dir, cfg)
         from wikitown.store.events import open_event
 

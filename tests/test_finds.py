@@ -21,6 +21,9 @@ from wikitown.store.db import finds, media
 TEMPLE = (34.894452, 138.322446)
 SHRINE = (34.864776, 138.324644)
 
+# Every test here runs on SQLite and on PostgreSQL (the store_backend fixture, tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 @pytest.fixture
 def event(tmp_path, monkeypatch):

@@ -23,6 +23,9 @@ UPLOADERS = 32
 TEMPLE = (34.894452, 138.322446)
 SHARED = jpeg(seed=9999, lat=TEMPLE[0], lon=TEMPLE[1])
 
+# Every test here runs on SQLite and on PostgreSQL (the store_backend fixture, tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 def _uploader(event_dir: str, n: int, tag: str, barrier) -> dict:
     event = open_event(event_dir)

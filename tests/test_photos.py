@@ -226,3 +226,17 @@ def test_odd_real_files_still_make_a_publish_jpeg(name):
     assert Image.open(io.BytesIO(photo.publish)).format == "JPEG"
     _, exif, sub, _ = _exif_of(photo.publish)
     assert 0x013B not in exif and 0x927C not in sub  # no Artist, no maker notes
+
+
+def test_embedded_author_in_utf8_reads_as_written():
+    """EXIF Artist is UTF-8 in practice; Pillow hands it over as Latin-1 ('GarcÃ\xada')."""
+    import io as _io
+
+    from PIL import Image as _Image
+
+    im = _Image.new("RGB", (800, 600))
+    exif = im.getexif()
+    exif[0x013B] = "Juan García 山田".encode("utf-8")
+    buf = _io.BytesIO()
+    im.save(buf, "JPEG", exif=exif)
+    assert read_photo(buf.getvalue()).authors["EXIF:Artist"] == "Juan García 山田"

@@ -45,7 +45,8 @@ def test_uploads_and_draft_read_back_exactly(tmp_path, mediawiki, specs):
     b = EventBuilder(tmp_path)
     site = b.site(f"常楽寺 {b.tag}", name_en="Jorakuji", commons_category=f"Jōraku-ji {b.tag}",
                   wikidata_id="Q123456")
-    person = b.participant("山田花子", wiki_user="Hanako Y")
+    # The publishing account's own photos: {{self}} is true (others' photos: test_publish_permission.py).
+    person = b.participant("山田花子", wiki_user=mediawiki.bot_user)
     b.photo(site, person, note="本堂の正面。")
     b.photo(site, person, taken="2026-11-28T11:00:00")
     draft_text = f"'''常楽寺 {b.tag}'''は焼津市にある寺院。<ref>焼津市史</ref>\n== 脚注 ==\n<references />\n"
@@ -63,7 +64,7 @@ def test_uploads_and_draft_read_back_exactly(tmp_path, mediawiki, specs):
     text = plan.files[0].text
     assert "{{Location|34.894450|138.322333}}" in text
     assert "{{Object location|34.894452|138.322446}}" in text
-    assert "|author=[[User:Hanako Y|山田花子]]" in text
+    assert f"|author=[[User:{mediawiki.bot_user}|山田花子]]" in text
     assert "{{self|cc-by-sa-4.0}}" in text and "{{According to Exif data|2026-11-28}}" in text
     assert f"[[Category:Jōraku-ji {b.tag}]]" in text and f"[[Category:Wikipedia Town Test {b.tag}]]" in text
     # The uploaded bytes carry GPS and date, not the phone's identifiers.
@@ -313,7 +314,7 @@ def test_real_photos_heic_converted_and_chunked(tmp_path, mediawiki, specs):
     heic = shared_data("photos", "exifr", "heic-iphone7.heic")
     jorakuji = shared_data("photos", "yaizu", "9_jorakuji_gps.jpg")
     b = EventBuilder(tmp_path)
-    site = b.site(f"常楽寺 {b.tag}")
+    site = b.site(f"常楽寺 {b.tag}", lat=34.86, lon=138.31)  # where the photo was taken (else it is held)
     person = b.participant()
     b.photo(site, person, heic.read_bytes(), ext="heic", taken="2019-10-20T18:34:30", lat=None, lon=None)
     b.photo(site, person, jorakuji.read_bytes(), taken="2024-09-04T13:16:38", lat=34.86, lon=138.31)

@@ -19,6 +19,8 @@ def test_organizer_publishes_from_the_browser(tmp_path, monkeypatch, start_app, 
     b = EventBuilder(events)
     access.set_passphrase(b.event.dir, "organizer", "organizer-passphrase-123")
     b.photo(b.site(f"常楽寺 {b.tag}"), b.participant("写真家"))
+    for cookies in pywikibot_dir.glob("*.lwp"):  # other tests' logins: this test checks the app leaves none
+        cookies.unlink()
     app = start_app(events, env={"PYWIKIBOT_DIR": str(pywikibot_dir)}, home=home)
 
     page = phone_context(viewport={"width": 1280, "height": 900}, is_mobile=False, has_touch=False,
@@ -44,6 +46,9 @@ def test_organizer_publishes_from_the_browser(tmp_path, monkeypatch, start_app, 
     page.get_by_text("完了: 1、失敗: 0").wait_for()
     shot(page, "publish-done-ja", tall=True)
     assert mediawiki.page_exists(f"File:常楽寺 {b.tag} (焼津市) 2026-11-28 01.jpg")
+    # The publish is over: no wiki session left on disk, the password gone from the page.
+    assert not list(pywikibot_dir.glob("*.lwp")), list(pywikibot_dir.glob("*.lwp"))
+    assert page.get_by_role("textbox", name=SECRET_LABEL, exact=True).input_value() == ""
     assert mediawiki.bot_secret not in app.log()
     for path in b.event.dir.rglob("*"):
         if path.is_file():

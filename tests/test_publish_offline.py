@@ -53,7 +53,8 @@ def _info(**kw):
 
 
 def test_file_page_layout():
-    text = filepage.text(_info(wiki_user="Hanako"))
+    # The photographer's own account uploads: own work.
+    text = filepage.text(_info(wiki_user="Hanako", uploader="Hanako", own_work=True))
     code = mwparserfromhell.parse(text)
     info = [t for t in code.filter_templates() if t.name.strip() == "Information"][0]
     assert info.get("source").value.strip() == "{{own}}"
@@ -76,8 +77,9 @@ def test_hostile_text_reads_back_as_typed(hostile):
     text = filepage.text(_info(note=hostile, credit=hostile, site_name=f"寺{hostile}"))
     code = mwparserfromhell.parse(text)
     names = {t.name.strip() for t in code.filter_templates(recursive=True)}
-    assert names <= {"Information", "ja", "en", "According to Exif data", "own", "Location", "Object location",
-                     "self", "int:filedesc", "int:license-header"}
+    # Not the uploader's own photo: the photographer's licence and VRT's pending tag, never self/own.
+    assert names <= {"Information", "ja", "en", "According to Exif data", "Location", "Object location",
+                     "cc-by-4.0", "Permission pending", "int:filedesc", "int:license-header"}
     info = [t for t in code.filter_templates() if t.name.strip() == "Information"][0]
     author = str(info.get("author").value).strip()
     assert unescape(author) == " ".join(hostile.split())

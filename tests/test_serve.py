@@ -48,7 +48,7 @@ def test_default_key_lives_under_wikitown_home(tmp_path, monkeypatch):
 
 def test_join_url_and_qr():
     url = join_url("https://192.168.1.5:8501", "demo-yaizu", "YAIZU DEMO&x")
-    assert url == "https://192.168.1.5:8501/participant?event=demo-yaizu&code=YAIZU+DEMO%26x"
+    assert url == "https://192.168.1.5:8501/phone/?event=demo-yaizu&code=YAIZU+DEMO%26x"
     art = qr_text(url)
     lines = art.splitlines()
     # Two modules per text row, a square symbol with its border: version 3+ for this URL (29+ modules).
@@ -63,7 +63,7 @@ def test_print_only_shows_address_qr_and_command(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "participant?event=demo-yaizu&code=YAIZU-DEMO" in out and ":8765/" in out
+    assert "phone/?event=demo-yaizu&code=YAIZU-DEMO" in out and ":8765/" in out
     assert "█" in out  # the QR code
     assert "--server.sslCertFile" in out and "--browser.serverAddress" in out
     assert str(tmp_path / "home" / "tls") in out
@@ -100,7 +100,7 @@ def test_https_server_answers_on_loopback(tmp_path):
         # Plain HTTP on the same port is refused: the server speaks only TLS.
         with pytest.raises(requests.RequestException):
             requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=5)
-        assert f"https://127.0.0.1:{port}/participant?event=demo-yaizu" in output
+        assert f"https://127.0.0.1:{port}/phone/?event=demo-yaizu" in output
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

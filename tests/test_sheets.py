@@ -24,7 +24,7 @@ SITES = [
              needs=("article",)),
     PlanSite("c", "髙﨑家住宅 <b>&amp;</b>", 34.8690, 138.3270, name_kana="たかさきけじゅうたく", needs=()),
 ]
-URL = "http://192.168.1.20:8501/participant?event=demo-yaizu&code=YAIZU-DEMO"
+URL = "http://192.168.1.20:8501/phone/?event=demo-yaizu&code=YAIZU-DEMO"
 
 
 def pdftotext(path: Path) -> str:
@@ -50,7 +50,7 @@ def make(tmp_path, sites=SITES, back=True, minutes=30, lang="ja", link=URL):
 
 def test_join_url():
     assert sheets.join_url("http://192.168.1.20:8501/", "demo-yaizu", "YAIZU-DEMO") == URL
-    assert sheets.join_url("", "a b", "X&Y") == "http://localhost:8501/participant?event=a+b&code=X%26Y"
+    assert sheets.join_url("", "a b", "X&Y") == "http://localhost:8501/phone/?event=a+b&code=X%26Y"
 
 
 def test_sheet_text_is_real_japanese(tmp_path):

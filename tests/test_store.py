@@ -18,18 +18,24 @@ from wikitown.store.sites import upsert_sites
 from wikitown.store.db import Store, finds, participants, sites
 
 
+# Every test here runs on SQLite and on PostgreSQL (the store_backend fixture, tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("store_backend")
+
+
 def _store(tmp_path):
-    return Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    return Store(os.environ.get("WIKITOWN_STORE_URL") or f"sqlite:///{tmp_path / 'store.sqlite'}")
 
 
 def test_migrations_are_versioned_and_idempotent(tmp_path):
     s = _store(tmp_path)
-    # "sites": the sites table's own chain (original text apart from keys, origins, importer findings)
-    assert s.migrate() == {"core": 1, "drafts": 1, "sites": 1}
+    # "sites": the sites table's own chain (original text apart from keys, origins, importer findings);
+    # "api": the phone page's tokens and capture times
+    assert s.migrate() == {"core": 1, "drafts": 1, "sites": 1, "api": 1}
     with s.read() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        if s.is_sqlite:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         rows = conn.execute(sa.select(store_mod.schema_versions)).all()
-    assert sorted((r.component, r.version) for r in rows) == [("core", 1), ("drafts", 1), ("sites", 1)]
+    assert sorted((r.component, r.version) for r in rows) == [("api", 1), ("core", 1), ("drafts", 1), ("sites", 1)]
     Store(s.url)  # opening again applies nothing new
 
 

@@ -66,9 +66,13 @@ class AppServer(str):
 
 def start_streamlit(script: Path, *, events_dir: Path, home: Path, log_path: Path,
                     env: dict[str, str] | None = None, args: tuple[str, ...] = (),
-                    timeout: float = 60.0) -> AppServer:
-    """Run ``python -m streamlit run SCRIPT`` from the project root and wait for /_stcore/health."""
-    port, reservation = reserve_port()
+                    timeout: float = 60.0, port: int | None = None) -> AppServer:
+    """Run ``python -m streamlit run SCRIPT`` from the project root and wait for /_stcore/health.
+    ``port``: a given port (to restart a server where its phones expect it), else a free one."""
+    if port is None:
+        port, reservation = reserve_port()
+    else:
+        reservation = None
     try:
         full_env = dict(os.environ)
         full_env.update({
@@ -111,7 +115,8 @@ def start_streamlit(script: Path, *, events_dir: Path, home: Path, log_path: Pat
                 raise RuntimeError(f"streamlit not healthy after {timeout}s:\n{server.log()[-4000:]}")
             time.sleep(0.1)
     finally:
-        reservation.close()
+        if reservation is not None:
+            reservation.close()
 
 
 # --------------------------------------------------------------------------------------------

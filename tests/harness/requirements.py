@@ -35,6 +35,7 @@ _CAPABILITIES: dict[str, tuple[str, str, str]] = {
     "pywikibot": ("module", "pywikibot", "pip install -r requirements.txt"),
     "streamlit": ("module", "streamlit", "pip install -r requirements.txt"),
     "PIL": ("module", "PIL", "pip install -r requirements.txt"),
+    "postgresql": ("postgresql", "", "apt-get install postgresql; pip install -r requirements.txt (psycopg)"),
 }
 
 
@@ -90,6 +91,11 @@ def probe(what: str) -> str | None:
         return _have_chromium()
     if kind == "mediawiki":
         return _have_mediawiki()
+    if kind == "postgresql":
+        from .postgres import postgres_bin
+
+        found = postgres_bin()
+        return str(found) if found and importlib.util.find_spec("psycopg") is not None else None
     raise AssertionError(kind)
 
 

@@ -97,7 +97,21 @@ def event_picker(t) -> None:
 
 
 def role_for(event: Event) -> str | None:
-    return st.session_state.get("roles", {}).get(str(event.dir))
+    role = st.session_state.get("roles", {}).get(str(event.dir))
+    if role is None:
+        role = _cookie_role(event)
+    return role
+
+
+def _cookie_role(event: Event) -> str | None:
+    """The staff role of a sign-in that survives reloads (an HttpOnly cookie set by /auth/signin)."""
+    from wikitown.web.signin import cookie_name, role_from_cookie
+
+    try:
+        value = st.context.cookies.get(cookie_name(event.slug))
+    except Exception:  # no request context (AppTest)
+        return None
+    return role_from_cookie(value, event.dir)
 
 
 def set_role(event: Event, role: str | None) -> None:
@@ -163,6 +177,8 @@ def login_form(event: Event, role: str, t) -> None:
             st.rerun()
         else:
             st.error(t("app.login.wrong"))
+    # The same sign-in, kept across reloads for the day (an HttpOnly cookie set by the server).
+    st.link_button(t("phone.signin.remember"), f"/auth/signin?event={event.slug}&role={role}&lang={current_lang()}")
 
 
 def page_context(page: str) -> Context | None:
@@ -180,6 +196,8 @@ def page_context(page: str) -> Context | None:
         else:
             login_form(event, page, t)
         st.stop()
+    if page in ("organizer", "librarian") and role in ("organizer", "librarian") and _cookie_role(event):
+        st.link_button(t("phone.signin.signout"), f"/auth/signout?event={event.slug}&lang={lang}")
     return Context(event, lang, t, role)
 
 

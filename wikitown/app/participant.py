@@ -135,12 +135,26 @@ def _browser_position(n: int) -> tuple[float, float, float | None] | None:
 
 def _uploads() -> list[tuple[str, bytes]]:
     files = []
+    lost = False
     n = st.session_state.get("participant_upload_round", 0)
+    # A file chosen before the server restarted comes back as Streamlit's DeletedFile (no name, no
+    # bytes): say so and let the participant choose it again, instead of a traceback.
     for f in st.session_state.get(f"participant_files_{n}") or []:
-        files.append((f.name, f.getvalue()))
+        if hasattr(f, "getvalue"):
+            files.append((f.name, f.getvalue()))
+        else:
+            lost = True
     shot = st.session_state.get(f"participant_camera_{n}")
     if shot is not None:
-        files.append((shot.name or "camera.jpg", shot.getvalue()))
+        if hasattr(shot, "getvalue"):
+            files.append((getattr(shot, "name", "") or "camera.jpg", shot.getvalue()))
+        else:
+            lost = True
+    if lost:
+        from wikitown.app.common import current_lang
+        from wikitown.core.i18n import t
+
+        st.warning(t("phone.streamlit.files_lost", current_lang()))
     return files
 
 

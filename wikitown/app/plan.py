@@ -15,7 +15,7 @@ from wikitown.core.errors import WikitownError
 from wikitown.core.geo import parse_latlon
 from wikitown.walk.planner import (Plan, PlanSettings, load_plan, move_site, optimise_team, plan_event,
                            save_plan)
-from wikitown.walk.sheets import DEFAULT_BASE_URL, join_url, plan_bundle, team_colour, zip_bundle
+from wikitown.walk.sheets import is_local_url, join_url, plan_bundle, public_base_url, team_colour, zip_bundle
 
 BASE_URL_KEY = "plan.base_url"
 
@@ -163,13 +163,15 @@ def _downloads(ctx: Context, plan: Plan) -> None:
     t = ctx.t
     event = ctx.event
     st.markdown(f"**{t('plan.ui.downloads')}**")
-    saved = event.store.get_kv(BASE_URL_KEY) or DEFAULT_BASE_URL
+    saved = event.store.get_kv(BASE_URL_KEY) or public_base_url(event)
     base_url = st.text_input(t("plan.ui.base_url"), value=saved, key="plan_base_url",
                              help=t("orgapp.help.base_url"))
     if base_url != saved and base_url.strip():
         event.store.set_kv(BASE_URL_KEY, base_url.strip())
     link = join_url(base_url, event.slug, event.config.code)
     st.text(link)
+    if is_local_url(base_url):
+        st.warning(t("phone.sheets.local_url", url=base_url))
     stamp = (tuple(tuple(r.site_ids) for r in plan.routes), plan.settings.to_dict().__repr__(), link, ctx.lang)
     if st.button(t("plan.ui.prepare"), key="plan_prepare"):
         files = plan_bundle(plan, event_name=event.config.name, join_link=link, code=event.config.code,

@@ -54,6 +54,12 @@ def register(sub) -> None:
     q = fs.add_parser("queue", help="list the finds waiting for a site")
     q.add_argument("dir")
     q.set_defaults(func=_queue)
+    assign = fs.add_parser("assign", help="put a find at a site (from the queue, or a photo held because it "
+                                          "was taken far from the site it was matched to)")
+    assign.add_argument("dir")
+    assign.add_argument("find_id")
+    assign.add_argument("site_id")
+    assign.set_defaults(func=_assign)
 
 
 def _info_one(path: str) -> dict:
@@ -138,4 +144,13 @@ def _queue(args) -> int:
         where = f"{f['lat']:.6f},{f['lon']:.6f}" if f["lat"] is not None else "-"
         print("\t".join([f["id"], f["created_at"] or "", where, f["credit"] or "", str(len(f["media"])),
                          (f["note"] or "").replace("\n", " ")[:60]]))
+    return 0
+
+
+def _assign(args) -> int:
+    from wikitown.finds.capture import assign_find
+    from wikitown.store.events import open_event
+
+    find = assign_find(open_event(args.dir), args.find_id, args.site_id)
+    print(t("finds.cli.assigned", args.lang, find=find["id"], site=find.get("site_id") or args.site_id))
     return 0

@@ -13,7 +13,8 @@ from wikitown.core.errors import InputError
 from wikitown.cli._args import latlon
 from wikitown.core.i18n import t
 from wikitown.walk.planner import PlanSettings, make_plan, plan_event, read_sites_csv, save_plan
-from wikitown.walk.sheets import DEFAULT_BASE_URL, join_url, plan_bundle, write_bundle
+from wikitown.walk.sheets import (DEFAULT_BASE_URL, is_local_url, join_url, plan_bundle, public_base_url,
+                                  write_bundle)
 
 ORDER = 40
 
@@ -36,8 +37,9 @@ def register(sub) -> None:
     p.add_argument("--speed", type=float, default=4.0, help="walking speed in km/h (default 4)")
     p.add_argument("--minutes-per-site", type=float, default=10.0, help="time spent at each site (default 10)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for plan.csv, team-N.gpx, team-N.pdf")
-    p.add_argument("--base-url", default=DEFAULT_BASE_URL,
-                   help=f"the app's address for the QR join link (default {DEFAULT_BASE_URL})")
+    p.add_argument("--base-url", default=None,
+                   help="the app's address for the QR join link (default: the event's public_url, else the "
+                        f"address serve printed, else {DEFAULT_BASE_URL})")
     p.add_argument("--name", default="", help="event name printed on the sheets (without --event)")
     p.add_argument("--slug", default="", help="event folder name for the join link (without --event)")
     p.add_argument("--code", default="", help="event join code for the QR code (without --event)")
@@ -94,9 +96,12 @@ def _plan(args) -> int:
     name = event.config.name if event else args.name
     code = event.config.code if event else args.code
     slug = event.slug if event else args.slug
-    link = join_url(args.base_url, slug, code) if code else ""
+    base_url = args.base_url or (public_base_url(event) if event else DEFAULT_BASE_URL)
+    link = join_url(base_url, slug, code) if code else ""
     if not link:
         print(t("plan.cli.no_qr", lang), file=sys.stderr)
+    elif is_local_url(base_url):
+        print(t("phone.sheets.local_url", lang, url=base_url), file=sys.stderr)
     files = plan_bundle(plan, event_name=name, join_link=link, code=code, lang=args.sheet_lang or "ja")
     write_bundle(files, out)
     print(t("plan.cli.wrote", lang, count=len(files), path=out))

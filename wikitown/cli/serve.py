@@ -3,6 +3,7 @@ camera and location)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -19,6 +20,9 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every interface)")
     p.add_argument("--event", metavar="DIR", help="the event folder participants join (default: the first event)")
+    p.add_argument("--public-url", metavar="URL", default="",
+                   help="the address phones use, e.g. https://walk.example.org behind a reverse proxy (default: the "
+                        "event's public_url, else this computer's address); goes into join links, QR codes, sheets")
     p.add_argument("--print-only", action="store_true", help="print the addresses and the command, start nothing")
     p.set_defaults(func=_serve)
 
@@ -49,8 +53,12 @@ def _serve(args) -> int:
     if ip is None:
         print(t("finds.cli.serve_no_lan", args.lang))
         ip = "127.0.0.1"
-    base = f"{scheme}://{ip}:{args.port}"
+    base = (args.public_url or (event.config.public_url if event else "") or f"{scheme}://{ip}:{args.port}").rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base):
+        print(f"wikitown: --public-url must be an http(s) address, not {base!r}", file=sys.stderr)
+        return 2
     url = join_url(base, event.dir.name, event.config.code) if event else base + "/"
+    print(t("phone.cli.public_url", args.lang, url=base))
     print(t("finds.cli.serve_url", args.lang, url=url))
     print(qr_text(url))
     cmd = streamlit_command(port=args.port, address=args.host, server_address=ip, cert=cert)
@@ -59,6 +67,11 @@ def _serve(args) -> int:
         return 0
     sys.stdout.flush()
     env = serve_env(event.dir if event else None)
+    env["WIKITOWN_PUBLIC_URL"] = base  # the app's sheets and QR codes use what was printed here
+    if event is not None:
+        from wikitown.walk.sheets import SERVED_URL_KEY
+
+        event.store.set_kv(SERVED_URL_KEY, base)  # and `plan` run later in another terminal
     proc = subprocess.Popen(cmd, env=env, cwd=str(PROJECT_ROOT))  # .streamlit/config.toml is read from here
     try:
         return proc.wait()

@@ -78,9 +78,12 @@ class EventConfig:
     opendata: list[OpenDataSource] = field(default_factory=list)
     services: dict[str, str] = field(default_factory=dict)
     draft_location: str = "draft"  # where drafts are published: Draft namespace or a user sub-page
+    publish_max_distance_m: float = 1000.0  # a photo further than this from its site is held for a look
+    publish_min_long_side: int = 640  # a photo smaller than this (px, long side) is held for a look
     approvals_required: int = 1  # [review] approvals: how many different reviewers approve a draft
     contact: str = ""  # organizer contact, sent in the User-Agent
     attribution: str = ""  # shown in the app wherever bundled data is shown
+    public_url: str = ""  # where phones reach the app (QR codes, sheets, join links); "" = what serve printed
     demo: bool = False
 
 
@@ -216,12 +219,19 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
     draft_location = _text(publish, "draft_location", "publish.draft_location", path, default="draft")
     if draft_location not in DRAFT_LOCATIONS:
         _fail("publish.draft_location", f"must be one of {', '.join(DRAFT_LOCATIONS)}", path)
+    max_distance_km = _number(publish, "max_distance_km", "publish.max_distance_km", path, default=1.0,
+                              positive=True)
+    min_long_side = _number(publish, "min_long_side_px", "publish.min_long_side_px", path, default=640, low=0,
+                            high=100000)
     review = raw.get("review", {}) or {}
     approvals = _number(review, "approvals", "review.approvals", path, default=1, low=1, high=5)
     if approvals != int(approvals):
         _fail("review.approvals", f"must be a whole number, not {approvals}", path)
     photos = raw.get("photos", {}) or {}
     matching = raw.get("matching", {}) or {}
+    public_url = _text(raw, "public_url", "public_url", path).rstrip("/")
+    if public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", public_url):
+        _fail("public_url", f"must be an http(s) address like https://walk.example.org, not {public_url!r}", path)
     return EventConfig(
         name=name, wiki=wiki, area=area, code=code, start_date=start, end_date=end,
         description=_text(raw, "description", "description", path),
@@ -232,9 +242,11 @@ def parse_config(raw: dict, path: Path | None = None) -> EventConfig:
         max_upload_mb=_number(photos, "max_upload_mb", "photos.max_upload_mb", path, default=50.0,
                               positive=True),
         note_fields=note_fields, opendata=sources, services=dict(services), draft_location=draft_location,
+        publish_max_distance_m=float(max_distance_km) * 1000, publish_min_long_side=int(min_long_side),
         approvals_required=int(approvals),
         contact=_text(raw, "contact", "contact", path),
         attribution=_text(raw, "attribution", "attribution", path),
+        public_url=public_url,
         demo=bool(raw.get("demo", False)),
     )
 
@@ -269,6 +281,8 @@ def config_to_toml(cfg: EventConfig) -> dict:
         out["contact"] = cfg.contact
     if cfg.attribution:
         out["attribution"] = cfg.attribution
+    if cfg.public_url:
+        out["public_url"] = cfg.public_url
     if cfg.demo:
         out["demo"] = True
     out["licence"] = cfg.licence
@@ -276,7 +290,8 @@ def config_to_toml(cfg: EventConfig) -> dict:
     out["commons"] = {"categories": cfg.commons_categories, "event_category": cfg.event_category}
     out["matching"] = {"radius_m": cfg.match_radius_m}
     out["photos"] = {"max_upload_mb": cfg.max_upload_mb}
-    out["publish"] = {"draft_location": cfg.draft_location}
+    out["publish"] = {"draft_location": cfg.draft_location, "max_distance_km": cfg.publish_max_distance_m / 1000,
+                      "min_long_side_px": cfg.publish_min_long_side}
     if cfg.approvals_required != 1:
         out["review"] = {"approvals": cfg.approvals_required}
     if cfg.services:

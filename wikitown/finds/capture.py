@@ -239,12 +239,12 @@ def _existing(conn, client_key: str | None) -> dict | None:
 
 def submit_find(event, participant_id: str, files: list[tuple[str, bytes]] | None = None, note: str = "",
                 fields: dict | None = None, browser_location=None, site_id: str | None = None,
-                client_key: str | None = None) -> SubmitResult:
+                client_key: str | None = None, captured_at: str | None = None) -> SubmitResult:
     """Store one find: photos, note and note fields. Every file gets its own result
     (accepted / duplicate / rejected with a message key); a bad file never stops the
     others. ``browser_location`` is ``(lat, lon, accuracy_m)`` or None; ``site_id`` is
     the site the participant chose (it overrides the suggestion); ``client_key`` makes
-    a retried upload the same find."""
+    a retried upload the same find; ``captured_at`` is when the phone took it (ISO time)."""
     note = _note(note)
     clean_fields = _clean_fields(event, fields)
     max_bytes = int(event.config.max_upload_mb * 1024 * 1024)
@@ -275,14 +275,15 @@ def submit_find(event, participant_id: str, files: list[tuple[str, bytes]] | Non
     browser = _browser_location(browser_location)
     try:
         return _write_find(event, participant_id, stored, results, note, clean_fields, browser, site_id,
-                           client_key)
+                           client_key, captured_at)
     except sa.exc.IntegrityError:
         # Another upload with the same client_key or photo won the race: report what is stored now.
         return _write_find(event, participant_id, stored, results, note, clean_fields, browser, site_id,
-                           client_key)
+                           client_key, captured_at)
 
 
-def _write_find(event, participant_id, stored, file_results, note, clean_fields, browser, site_id, client_key):
+def _write_find(event, participant_id, stored, file_results, note, clean_fields, browser, site_id, client_key,
+                captured_at=None):
     results = list(file_results)
     with event.store.write() as conn:
         person = conn.execute(sa.select(participants).where(participants.c.id == participant_id)).mappings().first()
@@ -338,7 +339,7 @@ def _write_find(event, participant_id, stored, file_results, note, clean_fields,
             id=find_id, participant_id=participant_id, site_id=match.site_id, note=note, fields=clean_fields,
             lat=lat, lon=lon, location_source=source, accuracy_m=acc, match_status=match.status,
             distance_m=match.distance_m, licence=person["licence"], credit=person["display_name"],
-            client_key=client_key, created_at=stamp, updated_at=stamp))
+            client_key=client_key, captured_at=captured_at, created_at=stamp, updated_at=stamp))
         _insert_media(conn, find_id, new_photos, results)
     return SubmitResult(find_id, True, _order(results), match.site_id, match.status, source, match.distance_m)
 

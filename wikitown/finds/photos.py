@@ -208,12 +208,22 @@ def _jpeg_head(head: bytes, source, data: bytes | None) -> bytes:
     return more
 
 
+def utf8_read_as_latin1(text: str) -> str:
+    """EXIF text fields are ASCII by the standard and UTF-8 in practice: a reader that took the
+    bytes as Latin-1 (Pillow does) gives 'GarcÃ\xada' for 'García'. Undo that; other text is unchanged."""
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 def _text(value) -> str:
     """A tag's text: bytes decoded, NULs (EXIF's separators and padding) made separators."""
     if isinstance(value, (list, tuple)):
         value = value[0] if len(value) == 1 else " ".join(map(str, value))
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
+    value = utf8_read_as_latin1(str(value or ""))
     parts = [p.strip() for p in str(value or "").split("\x00")]
     return "; ".join(p for p in parts if p)[:500]
 

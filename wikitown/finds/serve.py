@@ -17,7 +17,6 @@ import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 from wikitown.core.fsutil import atomic_write_bytes
 from wikitown.core.paths import PROJECT_ROOT, home_dir
@@ -129,8 +128,10 @@ def ensure_certificate(ips: list[str] | None = None, hostnames: list[str] | None
 
 
 def join_url(base: str, event_slug: str, code: str) -> str:
-    """What the QR code on the sheet opens: the participant page with the event and its code."""
-    return f"{base.rstrip('/')}/participant?{urlencode({'event': event_slug, 'code': code})}"
+    """What the QR code on the sheet opens: the phone page with the event and its code."""
+    from wikitown.walk.sheets import join_url as sheet_join_url
+
+    return sheet_join_url(base, event_slug, code)
 
 
 def qr_text(url: str) -> str:

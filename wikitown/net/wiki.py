@@ -45,6 +45,23 @@ def remember_secret(secret: str) -> None:
             _SECRETS.add(secret)
 
 
+def forget_secret(secret: str) -> None:
+    """The publish that needed ``secret`` is over: hold it no longer."""
+    with _SECRETS_LOCK:
+        _SECRETS.discard(secret)
+
+
+class LoginNeeded(WikiError):
+    """Writing to the wiki needs an account: nothing to log in with was given."""
+
+    key = "publish.error.login_needed"
+
+    def __init__(self, wiki: str, bot_passwords_url: str):
+        self.reason = f"{wiki}: no login"
+        WikitownError.__init__(self, f"publishing to {wiki} needs a login: type a BotPassword "
+                                     f"(make one at {bot_passwords_url})", wiki=wiki, url=bot_passwords_url)
+
+
 def scrub(text) -> str:
     """``text`` with every known secret and every password/token parameter masked."""
     text = "" if text is None else str(text)
@@ -85,20 +102,29 @@ def _install_log_filter() -> None:
 
 @dataclass(frozen=True)
 class SessionBotPassword:
-    """A BotPassword typed for this session: ``login_name`` is ``User@AppName`` as
-    Special:BotPasswords shows it. Never stored; ``repr`` hides the secret."""
+    """A login typed for this session: a BotPassword (``login_name`` is ``User@AppName`` as
+    Special:BotPasswords shows it) or, for a participant signing in at the organizer's PC for
+    their own upload, a user name and its password. Never stored; ``repr`` hides the secret."""
 
     login_name: str
     secret: str = field(repr=False)
 
     def __post_init__(self):
-        if "@" not in self.login_name or not self.secret:
-            raise WikiError("a BotPassword needs a login name like User@AppName and its password")
+        name = self.login_name.strip()
+        if not name or not self.secret or name.startswith("@") or name.endswith("@"):
+            raise WikiError("a login needs a user name (or User@AppName for a BotPassword) and its password")
         remember_secret(self.secret)
 
     @property
     def user(self) -> str:
-        return self.login_name.split("@", 1)[0]
+        return self.login_name.split("@", 1)[0].strip()
+
+    @property
+    def is_bot_password(self) -> bool:
+        return "@" in self.login_name
+
+
+SessionLogin = SessionBotPassword  # the same thing: a secret held for one publish
 
 
 @dataclass
@@ -114,20 +140,61 @@ class WikiSpec:
         return self.api_url or f"{self.family}:{self.code}"
 
 
-def import_pywikibot():
-    """pywikibot, imported on first use (it reads PYWIKIBOT_DIR once, at import)."""
+# Wikimedia wikis by pywikibot family, so that reading (the plan) needs no pywikibot at all.
+_FAMILY_API = {
+    "commons": "https://commons.wikimedia.org/w/api.php",
+    "wikidata": "https://www.wikidata.org/w/api.php",
+    "meta": "https://meta.wikimedia.org/w/api.php",
+    "species": "https://species.wikimedia.org/w/api.php",
+}
+_LANGUAGE_FAMILIES = {"wikipedia", "wiktionary", "wikisource", "wikibooks", "wikivoyage", "wikiquote",
+                      "wikinews", "wikiversity"}
+
+
+def pywikibot_configured() -> bool:
+    """Whether pywikibot has a user-config.py to read (without importing it)."""
     import os
     import sys
     from pathlib import Path
 
-    if "pywikibot" not in sys.modules:
+    if "pywikibot" in sys.modules:
+        return True
+    candidates = [os.environ.get("PYWIKIBOT_DIR", ""), str(Path.home() / ".pywikibot")]
+    return any(c and (Path(c) / "user-config.py").is_file() for c in candidates) \
+        or bool(os.environ.get("PYWIKIBOT_NO_USER_CONFIG"))
+
+
+def _private_pywikibot_dir() -> None:
+    """No user-config, but a login typed for this publish: let pywikibot run from a private
+    folder of its own (0700, outside the event and the project), configured in code."""
+    import os
+    import tempfile
+
+    import atexit
+    import shutil
+
+    folder = tempfile.mkdtemp(prefix="wikitown-login-")
+    os.chmod(folder, 0o700)
+    atexit.register(shutil.rmtree, folder, True)  # its caches and throttle file go with the process
+    # pywikibot takes PYWIKIBOT_DIR only when it holds a user-config.py (else the current folder or
+    # ~/.pywikibot): an empty one; the wiki and the login are given in code.
+    with open(os.path.join(folder, "user-config.py"), "w") as fh:
+        fh.write("# wikitown: a login typed for one publish; everything else is set in code.\n")
+    os.environ["PYWIKIBOT_DIR"] = folder
+
+
+def import_pywikibot(*, login_given: bool = False):
+    """pywikibot, imported on first use (it reads PYWIKIBOT_DIR once, at import)."""
+    import sys
+
+    if "pywikibot" not in sys.modules and not pywikibot_configured():
         # Without a user-config.py pywikibot falls back to the current folder or ~/.pywikibot and
-        # writes its caches there (possibly into the project or an event): refuse instead.
-        candidates = [os.environ.get("PYWIKIBOT_DIR", ""), str(Path.home() / ".pywikibot")]
-        if not any(c and (Path(c) / "user-config.py").is_file() for c in candidates) \
-                and not os.environ.get("PYWIKIBOT_NO_USER_CONFIG"):
+        # writes its caches there (possibly into the project or an event): refuse, unless a login
+        # was typed for this publish, which needs nothing from a user-config.
+        if not login_given:
             raise WikiError("pywikibot is not configured: set PYWIKIBOT_DIR to a folder (outside the event "
                             "and outside git) holding user-config.py")
+        _private_pywikibot_dir()
     try:
         import pywikibot  # noqa: PLC0415
     except Exception as exc:  # no user-config, broken config: say so plainly
@@ -147,8 +214,8 @@ def _family_for_url(pywikibot, api_url: str) -> str:
     return name
 
 
-def _site(spec: WikiSpec, user: str = ""):
-    pywikibot = import_pywikibot()
+def _site(spec: WikiSpec, user: str = "", *, login_given: bool = False):
+    pywikibot = import_pywikibot(login_given=login_given)
     try:
         if spec.api_url:
             family = _family_for_url(pywikibot, spec.api_url)
@@ -158,18 +225,43 @@ def _site(spec: WikiSpec, user: str = ""):
         raise WikiError(f"{spec.label()}: {type(exc).__name__}: {exc}") from None
 
 
-def api_url_of(spec: WikiSpec) -> str:
-    """The action API URL of ``spec`` (resolving a family through pywikibot's config)."""
+def known_api_url(spec: WikiSpec) -> str:
+    """The API URL of a Wikimedia family/code known without pywikibot ("" when not known)."""
     if spec.api_url:
         return spec.api_url
+    if spec.family in _FAMILY_API:
+        return _FAMILY_API[spec.family]
+    if spec.family in _LANGUAGE_FAMILIES and re.fullmatch(r"[a-z][a-z0-9-]{1,20}", spec.code or ""):
+        return f"https://{spec.code}.{spec.family}.org/w/api.php"
+    return ""
+
+
+def api_url_of(spec: WikiSpec) -> str:
+    """The action API URL of ``spec``: given, a Wikimedia wiki, or (another family) through
+    pywikibot's user-config, when there is one."""
+    url = known_api_url(spec)
+    if url:
+        return url
+    if not pywikibot_configured():
+        raise WikiError(f"{spec.label()}: unknown wiki; give its api.php address")
     site = _site(spec)
     return site.base_url(site.apipath())
 
 
+def bot_passwords_url(api_url: str) -> str:
+    """Special:BotPasswords on the wiki whose API is ``api_url``."""
+    if api_url.endswith("/w/api.php"):
+        return api_url[: -len("/w/api.php")] + "/wiki/Special:BotPasswords"
+    return api_url.rsplit("/", 1)[0] + "/index.php?title=Special:BotPasswords"
+
+
 def configured_user(spec: WikiSpec) -> str:
-    """The account pywikibot would publish as (``spec.user`` or the user-config's)."""
+    """The account pywikibot would publish as (``spec.user`` or the user-config's); ""
+    when pywikibot has no user-config (reading never needs it)."""
     if spec.user:
         return spec.user
+    if not pywikibot_configured():
+        return ""
     try:
         return _site(spec).username() or ""
     except WikiError:
@@ -208,6 +300,53 @@ class Wiki:
     def user(self) -> str:
         return self.site.user() or self.site.username() or ""
 
+    def close(self) -> None:
+        """The publish is over: log out (the wiki ends the session), delete pywikibot's cookie
+        file for this account, clear this wiki's cookies from memory and forget the password."""
+        close_session(self.site, self.user or self.spec.user)
+        if self._bot_password:
+            forget_secret(self._bot_password.secret)
+        self._bot_password = None
+        self.site.__dict__.pop("_relogin", None)
+
+
+def close_session(site, user: str) -> None:
+    import sys
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    if "pywikibot" not in sys.modules:
+        return
+    from pywikibot import config, tools  # noqa: PLC0415
+    from pywikibot.comms import http  # noqa: PLC0415
+    from pywikibot import login as pwb_login  # noqa: PLC0415
+
+    try:
+        if site._loginstatus != pwb_login.LoginStatus.NOT_LOGGED_IN:
+            # action=logout as APISite.logout() sends it; that method also replaces the site's
+            # ParamInfo, which leaves a later login in this process without tokens.
+            site.simple_request(action="logout", token=site.tokens["csrf"]).submit()
+    except Exception:  # noqa: BLE001 - the wiki may be gone; the local session goes anyway
+        pass
+    site._loginstatus = pwb_login.LoginStatus.NOT_LOGGED_IN
+    site.tokens.clear()
+    try:
+        del site.userinfo
+    except AttributeError:
+        pass
+    host = (urlsplit(site.base_url("")).hostname or "").lower()
+    for cookie in list(http.cookie_jar):
+        domain = cookie.domain.lstrip(".").lower()
+        if domain == host or host.endswith("." + domain) or domain.startswith(host):
+            http.cookie_jar.clear(cookie.domain, cookie.path, cookie.name)
+    names = {f"pywikibot-{tools.as_filename(user)}.lwp"} if user else set()
+    for name in names:
+        path = Path(config.base_dir) / name
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
     @property
     def api_url(self) -> str:
         return self.spec.api_url or self.site.base_url(self.site.apipath())
@@ -217,8 +356,11 @@ def connect(spec: WikiSpec, bot_password: SessionBotPassword | None = None) -> W
     """Log in to ``spec``. With ``bot_password``, log in with it (this session only);
     otherwise with whatever pywikibot's user-config and password file provide."""
     user = bot_password.user if bot_password else spec.user
-    site = _site(spec, user)
-    pywikibot = import_pywikibot()
+    if bot_password is None and not pywikibot_configured():
+        url = known_api_url(spec)
+        raise LoginNeeded(spec.label(), bot_passwords_url(url) if url else "Special:BotPasswords")
+    site = _site(spec, user, login_given=bot_password is not None)
+    pywikibot = import_pywikibot(login_given=bot_password is not None)
     try:
         if bot_password:
             _login_with_bot_password(pywikibot, site, bot_password)

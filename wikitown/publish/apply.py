@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from wikitown.publish.filepage import same_user
 from wikitown.publish.plan import FILE_NS, FileAction, PageAction, Plan
 from wikitown.core.errors import WikitownError
 from wikitown.store.db import now, publish_journal
@@ -34,7 +35,7 @@ class ItemResult:
     key: str
     kind: str
     target: str
-    status: str  # done | failed | skipped
+    status: str  # done | failed | skipped | held (waits for the organizer; nothing sent)
     reason: str = ""  # a code: abusefilter, ratelimited, editconflict, exists, connection, blocked ...
     detail: str = ""  # English, as recorded in the journal
     notices: list = field(default_factory=list)  # why it was held back (plan.Notice, any language)
@@ -53,7 +54,7 @@ class ApplyResult:
     def counts(self) -> dict[str, int]:
         out = {"done": 0, "failed": 0, "skipped": 0}
         for i in self.items:
-            out[i.status] += 1
+            out[i.status] = out.get(i.status, 0) + 1  # "held" only when some photo waits
         return out
 
 
@@ -208,9 +209,12 @@ class _Runner:
     def file(self, a: FileAction) -> None:
         if a.status == "done":
             return self.report(ItemResult(a.key, a.kind, a.title, "skipped", "done"))
+        if a.status == "held":  # waits for the organizer: nothing sent, nothing recorded
+            return self.report(ItemResult(a.key, a.kind, a.title, "held", "held", "", list(a.holds)))
         payload = {"filename": a.filename, "summary": a.summary, "sha1": a.sha1, "path": a.path, "size": a.size,
                    "site_id": a.site_id, "find_id": a.find_id, "media_sha1": a.media_sha1, "text": a.text,
-                   "existing": a.existing}
+                   "existing": a.existing, "author": a.author, "author_user": a.author_user,
+                   "uploader": a.uploader, "own_work": a.own_work}
         row = record_pending(self.store, a, a.kind, a.existing if a.kind == "link" else a.filename, payload)
         if row["status"] == "done":
             return self.report(ItemResult(a.key, row["kind"], row["target"], "skipped", "done"))
@@ -223,6 +227,11 @@ class _Runner:
         if self.wiki_gone:
             _finish(self.store, a.key, "failed", error="connection: not tried, the wiki could not be reached")
             return self.report(ItemResult(a.key, a.kind, a.title, "failed", "connection", "not tried"))
+        if a.own_work and not same_user(a.uploader, self.files_wiki.user):
+            # {{self}} says the uploader took the photo: never true under another account.
+            detail = f"own work of {a.uploader}, but the account is {self.files_wiki.user}"
+            _finish(self.store, a.key, "failed", error=f"not_own_account: {detail}")
+            return self.report(ItemResult(a.key, a.kind, a.title, "failed", "not_own_account", detail))
         try:
             if (row.get("attempts") or 0) > 0 or a.retry or a.existing:
                 found = self._file_on_wiki(a.sha1)
@@ -355,6 +364,11 @@ class _Runner:
         except pywikibot.exceptions.APIError as exc:
             if exc.code not in SESSION_LOST:
                 raise
+        except KeyError as exc:
+            # pywikibot's token wallet, asked for a token after the wiki dropped the session,
+            # logs in again itself but raises "Invalid token 'csrf' for user None": the same case.
+            if "Invalid token" not in str(exc):
+                raise
         wiki.relogin()
         return call()
 
@@ -374,5 +388,17 @@ def apply_plan(event, plan: Plan, files_wiki: Wiki | None, pages_wiki: Wiki | No
         runner.file(a)
     for p in plan.pages:
         runner.page(p)
+    runner.result.total_seconds = time.perf_counter() - started
+    return runner.result
+
+
+def apply_files_as(event, plan: Plan, actions: list[FileAction], wiki: Wiki, *, progress: Progress | None = None,
+                   chunk_size: int = CHUNK_SIZE) -> ApplyResult:
+    """Upload ``actions`` (one photographer's own photos) under ``wiki``'s account."""
+    started = time.perf_counter()
+    runner = _Runner(event, plan, wiki, None, progress, chunk_size, wiki.user)
+    runner.total = len(actions)
+    for a in actions:
+        runner.file(a)
     runner.result.total_seconds = time.perf_counter() - started
     return runner.result

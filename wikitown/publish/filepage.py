@@ -21,9 +21,14 @@ from wikitown.core.licences import DEFAULT_LICENCE
 from wikitown.publish.filenames import clean_part
 from wikitown.core.wikitext import escape, template
 
-# The licence a participant chose -> the template Commons' {{self}} takes.
+# Not the uploader's own photo: permission through VRT, pending until a ticket exists.
+PERMISSION_PENDING = "Permission pending"
+PERMISSION_TICKET = "PermissionTicket"
 ALLOWED_TEMPLATES = {"int:filedesc", "int:license-header", "Information", "Ja", "En", "According to Exif data",
-                     "Own", "Location", "Object location", "Self"}
+                     "Own", "Location", "Object location", "Self", PERMISSION_PENDING, PERMISSION_TICKET,
+                     *(lic.commons_template[:1].upper() + lic.commons_template[1:] for lic in licences.BY_KEY.values())}
+# Templates that say "the uploader made this": only on the uploader's own photos.
+OWN_WORK_TEMPLATES = {"Own", "Self"}
 # A user name MediaWiki accepts (no title-breaking characters; '@' and ':' are not allowed either).
 _USERNAME_RE = re.compile(r"^[^#<>\[\]|{}/@:\x00-\x1f\x7f]{1,85}$")
 
@@ -52,6 +57,26 @@ class FilePageInfo:
     site_lat: float | None = None
     site_lon: float | None = None
     categories: list[str] = field(default_factory=list)
+    # Who uploads, and whether the photo is the uploader's own work. Own work ({{self}}, {{own}})
+    # only when the uploading account is the photographer's (wiki_user); otherwise the author and
+    # their licence are named, and permission goes through VRT (pending until ``vrt_ticket``).
+    uploader: str = ""
+    own_work: bool = False
+    vrt_ticket: str = ""
+
+
+def same_user(a: str, b: str) -> bool:
+    """Two user names for the same account (MediaWiki: first letter upper case, _ = space)."""
+    def norm(name: str) -> str:
+        name = " ".join(str(name or "").replace("_", " ").split())
+        return name[:1].upper() + name[1:]
+
+    return bool(norm(a)) and norm(a) == norm(b)
+
+
+def valid_ticket(ticket: str) -> bool:
+    """A VRT ticket number as VRT gives them (e.g. 2026120210001234): digits only."""
+    return bool(re.fullmatch(r"\d{6,20}", str(ticket or "").strip()))
 
 
 def valid_username(name: str) -> bool:
@@ -96,6 +121,33 @@ def _descriptions(info: FilePageInfo) -> tuple[str, str]:
     return escape(ja), escape(en)
 
 
+def _source(info: FilePageInfo) -> str:
+    """Where a photo the uploader did not take comes from: its photographer, at the event."""
+    name = info.credit.strip() or info.wiki_user.strip()
+    ja = f"{name}が撮影" + (f"（{info.event_name}）" if info.event_name else "") + "。"
+    en = f"Taken by {name}" + (f" during {info.event_name}" if info.event_name else "") + "."
+    return f"{_lang_template('ja', escape(ja))} {_lang_template('en', escape(en))}"
+
+
+def _licence(info: FilePageInfo):
+    if info.own_work:
+        return template("self", [(None, licences.BY_KEY[info.licence].commons_template)])
+    name = info.credit.strip() or info.wiki_user.strip()
+    # The same template, with the author named in it ({{cc-by-sa-4.0|1=NAME}}).
+    name_template = licences.BY_KEY[info.licence].commons_template
+    if info.licence == "cc0":
+        return template(name_template)
+    node = Template(name_template)
+    node.add("1", escape(name), showkey=True)  # 1= keeps a '=' in the name from making a named parameter
+    return node
+
+
+def _permission(info: FilePageInfo):
+    if info.vrt_ticket:
+        return template(PERMISSION_TICKET, [("id", info.vrt_ticket.strip())])
+    return template(PERMISSION_PENDING)
+
+
 def _lang_template(lang: str, text: str) -> str:
     node = Template(lang)
     node.add("1", text, showkey=True)  # 1= keeps a '=' in the text from splitting the parameter
@@ -128,6 +180,16 @@ def build(info: FilePageInfo):
     if info.licence not in licences.BY_KEY:
         raise FilePageError(f"unknown licence {info.licence!r}", key="publish.error.licence",
                             licence=info.licence)
+    if info.own_work and not (valid_username(info.wiki_user) and same_user(info.uploader, info.wiki_user)):
+        # {{self}} and {{own}} say "I, the uploader, made this": false for anyone else's photo.
+        raise FilePageError(f"{{{{self}}}}/{{{{own}}}} refused: the uploader {info.uploader!r} is not the "
+                            f"photographer {info.wiki_user or info.credit!r}", key="publish.error.not_own_work",
+                            uploader=info.uploader or "-", author=info.wiki_user or info.credit or "-")
+    if not info.own_work and not (info.credit.strip() or info.wiki_user.strip()):
+        raise FilePageError("the photographer is not known", key="publish.error.no_author")
+    if info.vrt_ticket and not valid_ticket(info.vrt_ticket):
+        raise FilePageError(f"not a VRT ticket number: {info.vrt_ticket!r}", key="publish.error.vrt_ticket",
+                            ticket=info.vrt_ticket)
     ja, en = _descriptions(info)
     description = f"{_lang_template('ja', ja)} {_lang_template('en', en)}"
     code = mwparserfromhell.parse("")
@@ -135,7 +197,7 @@ def build(info: FilePageInfo):
     nodes.append(Heading(" {{int:filedesc}} ", 2))
     nodes.append(Text("\n"))
     information = template("Information")
-    for key, value in (("description", description), ("date", _date(info)), ("source", "{{own}}"),
+    for key, value in (("description", description), ("date", _date(info)), ("source", "{{own}}" if info.own_work else _source(info)),
                        ("author", _author(info))):
         information.add(key, value)
     # One parameter a line, as on Commons (readable in diffs): " |name=value" lines.
@@ -154,7 +216,10 @@ def build(info: FilePageInfo):
     nodes.append(Text("\n"))
     nodes.append(Heading(" {{int:license-header}} ", 2))
     nodes.append(Text("\n"))
-    nodes.append(template("self", [(None, licences.BY_KEY[info.licence].commons_template)]))
+    nodes.append(_licence(info))
+    if not info.own_work:
+        nodes.append(Text("\n"))
+        nodes.append(_permission(info))
     if info.categories:
         nodes.append(Text("\n"))
     for cat in info.categories:
@@ -185,6 +250,10 @@ def verify(wikitext: str, info: FilePageInfo) -> None:
     if unexpected:
         raise FilePageError(f"unexpected templates in the file page: {unexpected}",
                             key="publish.error.filepage_markup", detail=", ".join(unexpected))
+    if not info.own_work and OWN_WORK_TEMPLATES & set(names):
+        raise FilePageError("{{self}}/{{own}} on a photo the uploader did not take",
+                            key="publish.error.not_own_work", uploader=info.uploader or "-",
+                            author=info.wiki_user or info.credit or "-")
     if names.count("Information") != 1:
         raise FilePageError("the file page must hold exactly one {{Information}}",
                             key="publish.error.filepage_markup", detail="Information")
@@ -204,3 +273,28 @@ def verify(wikitext: str, info: FilePageInfo) -> None:
     if bad:
         raise FilePageError(f"markup in the file page: {bad[:3]}", key="publish.error.filepage_markup",
                             detail=", ".join(bad[:3]))
+
+
+def with_ticket(wikitext: str, ticket: str) -> str:
+    """``wikitext`` of a file page with ``{{Permission pending}}`` replaced by
+    ``{{PermissionTicket|id=ticket}}`` (the text unchanged when it already says so).
+    Raises :class:`FilePageError` when the page has neither (not a page wikitown can mark)."""
+    if not valid_ticket(ticket):
+        raise FilePageError(f"not a VRT ticket number: {ticket!r}", key="publish.error.vrt_ticket", ticket=ticket)
+    code = mwparserfromhell.parse(wikitext)
+    found = False
+    for node in code.filter_templates(recursive=True):
+        name = _tname(node).replace("_", " ")
+        if name == PERMISSION_PENDING:
+            code.replace(node, template(PERMISSION_TICKET, [("id", ticket.strip())]))
+            found = True
+        elif name == PERMISSION_TICKET:
+            if node.has("id") and str(node.get("id").value).strip() == ticket.strip():
+                found = True
+            elif node.has("id"):
+                node.get("id").value = ticket.strip()
+                found = True
+    if not found:
+        raise FilePageError("the file page has no {{Permission pending}} to replace",
+                            key="publish.error.no_pending_tag")
+    return str(code)

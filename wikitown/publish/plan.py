@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from wikitown.core.errors import InputError, WikitownError
+from wikitown.core.errors import InputError, ServiceError, ServiceUnavailable, WikitownError
 from wikitown.core.i18n import t
 from wikitown.net.mwapi import MediaWikiAPI
-from wikitown.publish import filepage
+from wikitown.publish import decisions, filepage
+from wikitown.publish.holds import embedded_creators, hold_reasons
 from wikitown.publish.filenames import NameAllocator, build_name, clean_part, describe, normal_key, problems
 from wikitown.store.db import draft_revisions, drafts, finds, media, participants, publish_journal, sites
 
@@ -30,6 +31,8 @@ FILE_NS = "File"
 DRAFT_NS_ID = 118
 MAX_NAME_ROUNDS = 20
 MAX_ORIGINAL_BYTES = 1_000_000_000
+# What a read that could not be made (offline, the wiki down) leaves unchecked; the plan still shows.
+UNREACHABLE = (ServiceUnavailable, ServiceError)
 
 
 @dataclass
@@ -47,7 +50,7 @@ class Notice:
 class FileAction:
     key: str  # journal action key: upload:<sha1 of the bytes>
     kind: str  # upload | link (the same bytes are already on the wiki)
-    status: str  # todo | done | blocked
+    status: str  # todo | done | blocked | held (waits for the organizer: see ``holds``)
     filename: str  # without the File: prefix
     text: str = ""
     summary: str = ""
@@ -61,6 +64,17 @@ class FileAction:
     existing: str = ""  # the file on the wiki holding the same bytes
     retry: bool = False  # an earlier attempt exists: check the wiki before uploading
     notices: list[Notice] = field(default_factory=list)
+    # Who uploads (the organizer's account, or the photographer's own for their own work) and who
+    # took it; own_work: {{self}}/{{own}} (uploader = photographer), else VRT permission.
+    uploader: str = ""
+    author: str = ""
+    author_user: str = ""
+    own_work: bool = False
+    vrt_ticket: str = ""
+    licence: str = ""
+    holds: list[Notice] = field(default_factory=list)  # why it waits for the organizer
+    released: bool = False  # held, then released by the organizer
+    categories: list[str] = field(default_factory=list)  # as wanted, before the organizer's changes
 
     @property
     def title(self) -> str:
@@ -84,6 +98,17 @@ class PageAction:
 
 
 @dataclass
+class CategoryUse:
+    """A category the plan's file pages or drafts put pages in, and whether the wiki has it."""
+
+    name: str
+    wiki: str  # files | pages
+    exists: bool | None  # None: could not be checked (offline)
+    used_by: int = 0
+    change: str | None = None  # the organizer's rename ("" = dropped); None: used as it is
+
+
+@dataclass
 class Plan:
     event_name: str
     files_api: str
@@ -92,12 +117,23 @@ class Plan:
     files: list[FileAction] = field(default_factory=list)
     pages: list[PageAction] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    categories: list[CategoryUse] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)  # reads that failed: what could not be checked
+    errors: list[WikitownError] = field(default_factory=list)  # why (the first failure of each wiki)
+
+    @property
+    def offline(self) -> bool:
+        """Something could not be checked on the wiki: fine to look at, not to apply."""
+        return bool(self.unchecked)
 
     def actions(self):
         return [*self.files, *self.pages]
 
+    def missing_categories(self) -> list[CategoryUse]:
+        return [c for c in self.categories if c.exists is False and c.change is None]
+
     def counts(self) -> dict[str, int]:
-        out = {"upload": 0, "link": 0, "edit": 0, "done": 0, "blocked": 0}
+        out = {"upload": 0, "link": 0, "edit": 0, "done": 0, "blocked": 0, "held": 0}
         for a in self.actions():
             out[a.status if a.status != "todo" else a.kind] += 1
         return out
@@ -108,6 +144,9 @@ class PhotoRow:
     media_sha1: str
     find_id: str
     path: str
+    width: int | None
+    height: int | None
+    display_name: str
     publish_path: str
     publish_sha1: str
     taken: str
@@ -132,7 +171,8 @@ def _photo_rows(store) -> tuple[list[PhotoRow], int]:
     j = media.join(finds, media.c.find_id == finds.c.id).join(sites, finds.c.site_id == sites.c.id) \
         .outerjoin(participants, finds.c.participant_id == participants.c.id)
     q = sa.select(
-        media.c.sha1, media.c.find_id, media.c.path, media.c.publish_path, media.c.publish_sha1, media.c.taken,
+        media.c.sha1, media.c.find_id, media.c.path, media.c.width, media.c.height,
+        participants.c.display_name, media.c.publish_path, media.c.publish_sha1, media.c.taken,
         media.c.lat, media.c.lon, sites.c.id.label("site_id"), sites.c.name, sites.c.name_en, sites.c.municipality,
         sites.c.lat.label("site_lat"), sites.c.lon.label("site_lon"), sites.c.commons_category, finds.c.note,
         sa.func.coalesce(finds.c.licence, participants.c.licence).label("licence"),
@@ -143,7 +183,8 @@ def _photo_rows(store) -> tuple[list[PhotoRow], int]:
         rows = conn.execute(q).all()
         unmatched = conn.execute(sa.select(sa.func.count()).select_from(
             media.outerjoin(finds, media.c.find_id == finds.c.id)).where(finds.c.site_id.is_(None))).scalar_one()
-    out = [PhotoRow(r.sha1, r.find_id or "", r.path or "", r.publish_path or "", r.publish_sha1 or "",
+    out = [PhotoRow(r.sha1, r.find_id or "", r.path or "", r.width, r.height, r.display_name or "",
+                    r.publish_path or "", r.publish_sha1 or "",
                     r.taken or "", r.lat, r.lon, r.site_id, r.name or "", r.name_en or "", r.municipality or "",
                     r.site_lat, r.site_lon, r.commons_category or "", r.note or "", r.licence or "",
                     r.credit or "", r.wiki_user or "", r.lang or "ja") for r in rows]
@@ -234,25 +275,84 @@ def _edit_summary(event_name: str, lang: str) -> str:
     return clean_part(t("publish.summary.edit", lang, event=event_name))
 
 
+class _StopsWhenDown(MediaWikiAPI):
+    """The same API, but once the wiki could not be reached, later reads fail at once
+    (offline, each read would wait for its own timeouts and retries)."""
+
+    def __init__(self, api: MediaWikiAPI):
+        super().__init__(api.api_url, api.client, service=api.service, batch=api.batch)
+        self.down: ServiceUnavailable | None = None
+
+    def call(self, params: dict, *, post: bool = False) -> dict:
+        if self.down is not None:
+            raise self.down
+        try:
+            return super().call(params, post=post)
+        except ServiceUnavailable as exc:
+            self.down = exc
+            raise
+
+
 def build_plan(event, files_api: MediaWikiAPI, pages_api: MediaWikiAPI | None = None, *, account: str = "",
-               progress=None) -> Plan:
+               progress=None, own_accounts=()) -> Plan:
     """The full plan for ``event`` (see the module doc). ``progress(done, total)``
-    is called while photos are prepared."""
-    pages_api = pages_api or files_api
+    is called while photos are prepared. ``account`` is the organizer's publishing account;
+    ``own_accounts`` the photographers who sign in to upload their own photos in this run
+    (their photos get {{self}}; everyone else's go up under ``account`` with VRT permission).
+    A read the wiki does not answer (offline) leaves that check undone and says so
+    (``plan.unchecked``); the rest of the plan is still made."""
+    same = pages_api is None or pages_api is files_api
+    files_api = _StopsWhenDown(files_api)
+    pages_api = files_api if same else _StopsWhenDown(pages_api)
     cfg = event.config
     plan = Plan(cfg.name, files_api.api_url, pages_api.api_url, account)
     journal = journal_rows(event.store)
-    _plan_files(event, plan, files_api, journal, progress)
+    _plan_files(event, plan, files_api, journal, progress, list(own_accounts))
     _plan_pages(event, plan, pages_api, journal)
+    _plan_categories(event, plan, files_api, pages_api)
+    if plan.unchecked:
+        plan.notices.insert(0, Notice("publish.notice.offline", {}))
     return plan
 
 
-def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress) -> None:
+def _unreachable(plan: Plan, what: str, actions=(), error: WikitownError | None = None) -> None:
+    plan.unchecked.append(what)
+    if error is not None and str(error) not in {str(e) for e in plan.errors}:
+        plan.errors.append(error)
+    for a in actions:
+        a.notices.append(Notice(f"publish.notice.unchecked.{what}", {}))
+
+
+def _route(plan: Plan, row: PhotoRow, own_accounts: list[str]) -> tuple[str, bool]:
+    """(uploading account, own work?) for a photo: the photographer's own account when they
+    sign in for this upload (or are the publishing account); else the organizer's, as not own work."""
+    user = row.wiki_user.strip() if filepage.valid_username(row.wiki_user) else ""
+    if user and any(filepage.same_user(user, a) for a in [*own_accounts, plan.account] if a):
+        return user, True
+    return plan.account, False
+
+
+def _long_side(event, row: PhotoRow, rel: str) -> int | None:
+    if row.width and row.height:
+        return max(row.width, row.height)
+    from PIL import Image
+
+    try:
+        with Image.open(event.path(rel)) as im:  # the header only: no decode
+            return max(im.size)
+    except Exception:  # noqa: BLE001 - an unreadable copy is reported when it is uploaded
+        return None
+
+
+def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress, own_accounts) -> None:
     cfg = event.config
     rows, unmatched = _photo_rows(event.store)
     if unmatched:
         plan.notices.append(Notice("publish.notice.unmatched", {"count": unmatched}))
     summary = _file_summary(cfg.name, cfg.wiki)
+    released = decisions.released(event.store)
+    tickets = decisions.vrt_tickets(event.store)
+    renames = decisions.category_changes(event.store)
     allocator = NameAllocator()
     pending: list[FileAction] = []  # actions still to do
     to_name: list[tuple[FileAction, str]] = []  # new actions and their description
@@ -272,24 +372,46 @@ def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress) -
         if key in seen:
             continue
         seen.add(key)
+        uploader, own_work = _route(plan, row, own_accounts)
+        author = row.credit.strip() or row.wiki_user.strip()
+        ticket = "" if own_work else (tickets.get(decisions.author_key(author)) or
+                                      tickets.get(decisions.author_key(row.wiki_user)) or "")
+        wanted = filepage.categories_for(row.commons_category, cfg.event_category, cfg.commons_categories)
+        categories = []  # as the organizer changed them (renamed, dropped)
+        for cat in wanted:
+            new = renames.get(cat, cat)
+            if new and new not in categories:
+                categories.append(new)
         info = filepage.FilePageInfo(
             site_name=row.site_name, site_name_en=row.site_name_en, municipality=row.municipality or
             cfg.area.municipality, event_name=cfg.name, note=row.note, note_lang=row.lang, taken=row.taken,
             credit=row.credit, wiki_user=row.wiki_user, licence=row.licence or cfg.licence, lat=row.lat,
-            lon=row.lon, site_lat=row.site_lat, site_lon=row.site_lon,
-            categories=filepage.categories_for(row.commons_category, cfg.event_category, cfg.commons_categories))
+            lon=row.lon, site_lat=row.site_lat, site_lon=row.site_lon, categories=categories,
+            uploader=uploader, own_work=own_work, vrt_ticket=ticket)
         action = FileAction(key, "upload", "todo", "", summary=summary, sha1=sha1, path=rel, size=size,
                             media_sha1=row.media_sha1, find_id=row.find_id, site_id=row.site_id,
-                            site_name=row.site_name)
+                            site_name=row.site_name, uploader=uploader, author=author,
+                            author_user=row.wiki_user.strip(), own_work=own_work, vrt_ticket=ticket,
+                            categories=wanted, licence=info.licence)
         if not row.licence:
             action.notices.append(Notice("publish.notice.default_licence", {"licence": cfg.licence}))
         if row.wiki_user and not filepage.valid_username(row.wiki_user):
             action.notices.append(Notice("publish.notice.bad_username", {"user": row.wiki_user}))
+        if not own_work:
+            action.notices.append(Notice("publish.notice.vrt_ticket" if ticket else "publish.notice.vrt_pending",
+                                         {"author": author, "ticket": ticket}))
         try:
             action.text = filepage.text(info)
         except WikitownError as exc:
             action.status = "blocked"
             action.notices.append(Notice(exc.key, exc.params))
+        creators = embedded_creators(event.path(row.path)) if row.path else []
+        for reason_key, params in hold_reasons(
+                photo_lat=row.lat, photo_lon=row.lon, site_lat=row.site_lat, site_lon=row.site_lon,
+                taken=filepage.iso_date(row.taken), long_side=_long_side(event, row, rel), creators=creators,
+                credited=[row.credit, row.wiki_user, row.display_name], max_distance_m=cfg.publish_max_distance_m,
+                min_long_side=cfg.publish_min_long_side):
+            action.holds.append(Notice(reason_key, params))
         done = journal.get(key)
         if done and done["status"] == "done":
             action.status, action.kind = "done", done["kind"]
@@ -297,21 +419,32 @@ def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress) -
             if done["kind"] == "link":
                 action.existing = done["target"]
             allocator.reserve(done["target"])
+        elif action.holds and row.media_sha1 not in released and action.status == "todo":
+            action.status = "held"  # not uploaded until the organizer releases it
         elif done:
             action.retry = (done.get("attempts") or 0) > 0
             action.filename = done["target"]  # keep the name an earlier attempt may have used
             allocator.reserve(done["target"])
             pending.append(action)
         else:
-            date = filepage.iso_date(row.taken) or (cfg.start_date.isoformat() if cfg.start_date else "")
+            # No date known: none in the name either (never the event's date as if it were the photo's).
+            date = filepage.iso_date(row.taken)
             to_name.append((action, describe(row.site_name, row.municipality or cfg.area.municipality, date)))
             pending.append(action)
+        if action.holds and row.media_sha1 in released:
+            action.released = True
+            action.notices.append(Notice("publish.notice.released", {"by": released[row.media_sha1].get("by")
+                                                                     or "-"}))
         plan.files.append(action)
     if progress:
         progress(len(rows), len(rows))
     # Names are numbered in shooting order after the names the wiki already has for the same
     # description (one prefix query per site and day), so a clash never surfaces halfway through.
-    on_wiki_names = files_with_prefixes(api, [d for _, d in to_name]) if to_name else set()
+    try:
+        on_wiki_names = files_with_prefixes(api, [d for _, d in to_name]) if to_name else set()
+    except UNREACHABLE as exc:
+        on_wiki_names = set()
+        _unreachable(plan, "names", [a for a, _ in to_name], exc)
     for name in on_wiki_names:
         allocator.reserve(name)
     position: dict[str, int] = {}
@@ -330,7 +463,11 @@ def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress) -
     if not todo:
         return
     # The same bytes already on the wiki: link to that file instead of uploading again.
-    on_wiki = files_by_sha1(api, [a.sha1 for a in todo])
+    try:
+        on_wiki = files_by_sha1(api, [a.sha1 for a in todo])
+    except UNREACHABLE as exc:
+        _unreachable(plan, "duplicates", todo, exc)
+        return
     for a in todo:
         if a.sha1 in on_wiki:
             a.existing = on_wiki[a.sha1]
@@ -342,8 +479,12 @@ def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress) -
     uploads = [a for a in todo if a.kind == "upload" and not a.existing]
     # Names already taken on the wiki (by other bytes): pick the next free number.
     for _round in range(MAX_NAME_ROUNDS):
-        pages = api.pages_by_titles([f"{FILE_NS}:{a.filename}" for a in uploads], prop="imageinfo",
-                                    iiprop="sha1")
+        try:
+            pages = api.pages_by_titles([f"{FILE_NS}:{a.filename}" for a in uploads], prop="imageinfo",
+                                        iiprop="sha1")
+        except UNREACHABLE as exc:
+            _unreachable(plan, "names", uploads, exc)
+            return
         clashes = []
         for a in uploads:
             page = pages.get(f"{FILE_NS}:{a.filename}", {})
@@ -383,7 +524,11 @@ def _plan_pages(event, plan: Plan, api: MediaWikiAPI, journal: dict) -> None:
     rows = _approved_drafts(event.store)
     if not rows:
         return
-    has_draft_ns = _has_draft_namespace(api)
+    try:
+        has_draft_ns = _has_draft_namespace(api)
+    except UNREACHABLE as exc:  # offline: shown where the event's setting puts drafts, marked unchecked
+        has_draft_ns = cfg.draft_location == "draft"
+        _unreachable(plan, "namespaces", (), exc)
     if cfg.draft_location == "draft" and not has_draft_ns:
         plan.notices.append(Notice("publish.notice.no_draft_namespace", {"account": plan.account}))
     if (cfg.draft_location == "user" or not has_draft_ns) and not plan.account:
@@ -427,7 +572,12 @@ def _plan_pages(event, plan: Plan, api: MediaWikiAPI, journal: dict) -> None:
             action.title = entry["target"]
         actions.append(action)
     todo = [a for a in actions if a.status == "todo" and all(a is not e for e in edits)]
-    pages = api.pages_by_titles([a.title for a in todo + edits], prop="revisions", rvprop="ids|user")
+    try:
+        pages = api.pages_by_titles([a.title for a in todo + edits], prop="revisions", rvprop="ids|user")
+    except UNREACHABLE as exc:
+        _unreachable(plan, "pages", todo + edits, exc)
+        plan.pages.extend(actions)
+        return
     for a in edits:
         page = pages.get(a.title, {})
         latest = page.get("lastrevid") or (page.get("revisions") or [{}])[0].get("revid")
@@ -457,6 +607,111 @@ def _plan_pages(event, plan: Plan, api: MediaWikiAPI, journal: dict) -> None:
     plan.pages.extend(actions)
 
 
+CATEGORY_PREFIXES = {"category", "カテゴリ"}
+
+
+def _category_prefixes(api: MediaWikiAPI) -> set[str]:
+    prefixes = set(CATEGORY_PREFIXES)
+    try:
+        for ns in (api.siteinfo().get("namespaces") or {}).values():
+            if ns.get("id") == 14:
+                prefixes.update(str(ns.get(k, "")).casefold() for k in ("name", "canonical") if ns.get(k))
+    except UNREACHABLE:
+        pass
+    return prefixes
+
+
+def page_categories(text: str, prefixes=CATEGORY_PREFIXES) -> list[str]:
+    """The categories a page's wikitext puts it in ([[Category:X]], [[カテゴリ:X|sort]])."""
+    import mwparserfromhell
+
+    out = []
+    for link in mwparserfromhell.parse(text or "").filter_wikilinks(recursive=True):
+        prefix, sep, name = str(link.title).partition(":")
+        if sep and prefix.strip().casefold() in prefixes and not str(link.title).startswith(":"):
+            name = filepage.category_name(name)
+            if name and name not in out:
+                out.append(name)
+    return out
+
+
+def rename_categories(text: str, changes: dict[str, str], prefixes=CATEGORY_PREFIXES) -> str:
+    """``text`` with the organizer's category changes made: renamed, or dropped ("")."""
+    import mwparserfromhell
+
+    code = mwparserfromhell.parse(text or "")
+    for link in code.filter_wikilinks(recursive=True):
+        prefix, sep, name = str(link.title).partition(":")
+        if not sep or prefix.strip().casefold() not in prefixes:
+            continue
+        name = filepage.category_name(name)
+        if name not in changes:
+            continue
+        if changes[name]:
+            link.title = f"{prefix}:{changes[name]}"
+        else:
+            code.remove(link)
+    return str(code)
+
+
+def _plan_categories(event, plan: Plan, files_api: MediaWikiAPI, pages_api: MediaWikiAPI) -> None:
+    """Every category the file pages and drafts would use, and whether each wiki has it
+    (one batched query per wiki); the organizer's renames and drops are applied to drafts here
+    (file pages got them when they were built)."""
+    changes = decisions.category_changes(event.store)
+    uses: dict[tuple[str, str], CategoryUse] = {}
+
+    def use(wiki, name):
+        entry = uses.setdefault((wiki, name), CategoryUse(name, wiki, None, 0, changes.get(name)))
+        entry.used_by += 1
+
+    for a in plan.files:
+        if a.status in ("todo", "held"):
+            for cat in a.categories:
+                use("files", cat)
+    page_prefixes = _category_prefixes(pages_api) if any(a.status == "todo" for a in plan.pages) else set()
+    for a in plan.pages:
+        if a.status != "todo":
+            continue
+        for cat in page_categories(a.text, page_prefixes):
+            use("pages", cat)
+        if changes:
+            a.text = rename_categories(a.text, changes, page_prefixes)
+    for wiki, api in (("files", files_api), ("pages", pages_api)):
+        names = [u.name if u.change is None else (u.change or "") for (w, _), u in uses.items() if w == wiki]
+        names = [n for n in names if n]
+        if not names:
+            continue
+        try:
+            pages = api.pages_by_titles([f"Category:{n}" for n in names])
+        except UNREACHABLE as exc:
+            _unreachable(plan, "categories", (), exc)
+            continue
+        for (w, _), u in uses.items():
+            if w != wiki:
+                continue
+            target = u.name if u.change is None else u.change
+            if not target:
+                continue
+            page = pages.get(f"Category:{target}", {})
+            u.exists = not page.get("missing")
+    plan.categories = sorted(uses.values(), key=lambda u: (u.wiki, u.exists is not False, u.name))
+    missing = [u.name for u in plan.missing_categories()]
+    if missing:
+        plan.notices.append(Notice("publish.notice.missing_categories", {"count": len(missing),
+                                                                         "names": ", ".join(missing)}))
+
+
+def category_line(c: CategoryUse, lang: str) -> str:
+    state = "unchecked" if c.exists is None else "exists" if c.exists else "missing"
+    if c.change == "":
+        state = "dropped"
+    elif c.change:
+        state = f"renamed_{state}"
+    return t(f"publish.plan.category.{state}", lang, name=c.name, new=c.change or "", count=c.used_by,
+             wiki=t(f"publish.plan.wiki.{c.wiki}", lang))
+
+
 def _article_edit(r, summary: str, journal: dict) -> PageAction:
     """The page action for a draft that edits an existing article: the article's own title, the
     revision the draft was made against as the base (the edit never creates a page)."""
@@ -483,14 +738,27 @@ def render_plan(plan: Plan, lang: str) -> str:
     out.append(tr("publish.plan.counts", **c))
     for n in plan.notices:
         out.append("! " + n.message(lang))
+    for e in plan.errors:
+        out.append("! " + e.message(lang))
+    if plan.categories:
+        out.append("")
+        out.append(tr("publish.plan.categories"))
+        for c in plan.categories:
+            out.append("  " + category_line(c, lang))
     for a in plan.files:
         out.append("")
         out.append("=" * 72)
         out.append(tr(f"publish.plan.file.{a.status if a.status != 'todo' else a.kind}",
-                      title=a.title, site=a.site_name, size=a.size, sha1=a.sha1))
+                      title=a.title, site=a.site_name, size=a.size, sha1=a.sha1, media=a.media_sha1,
+                      find=a.find_id))
+        if a.author:
+            out.append(tr("publish.plan.route.own" if a.own_work else "publish.plan.route.vrt",
+                          author=a.author, uploader=a.uploader or tr("publish.plan.organizer_account")))
+        for n in a.holds:
+            out.append(("* " if a.released else "? ") + n.message(lang))
         for n in a.notices:
             out.append("! " + n.message(lang))
-        if a.status == "todo" and a.kind == "upload":
+        if a.status in ("todo", "held") and a.kind == "upload":
             out.append(tr("publish.plan.summary", summary=a.summary))
             out.append("-" * 72)
             out.append(a.text.rstrip("\n"))

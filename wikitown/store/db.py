@@ -139,6 +139,7 @@ finds = sa.Table(
     sa.Column("licence", sa.String(20)),
     sa.Column("credit", sa.Text),
     sa.Column("client_key", sa.String(128), unique=True),  # idempotency: a retried upload is one find
+    sa.Column("captured_at", sa.String(40)),  # when the phone took it (its outbox may send it hours later)
     sa.Column("reviewed_at", sa.String(40)),
     sa.Column("created_at", sa.String(40)),
     sa.Column("updated_at", sa.String(40)),
@@ -298,7 +299,6 @@ def _drafts_v1(conn: sa.Connection) -> None:
     METADATA.create_all(conn, tables=[draft_bases, title_choices])
 
 
-
 _SITES_V1_COLUMNS = {"name_key": "TEXT", "kind_origin": "VARCHAR(12)", "municipality_origin": "VARCHAR(12)",
                      "owner": "TEXT", "issues": "JSON"}
 
@@ -314,8 +314,24 @@ def _sites_v1(conn: sa.Connection) -> None:
         conn.execute(sites.update().where(sites.c.kind != "").values(kind_origin="name"))
 
 
+# Participants' bearer tokens for the HTTP API (wikitown.web): only the token's SHA-256 is kept.
+api_tokens = sa.Table(
+    "api_tokens", METADATA,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),
+    sa.Column("participant_id", sa.String(64), sa.ForeignKey("participants.id"), index=True, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+
+def _api_v1(conn: sa.Connection) -> None:
+    """Tokens for the phone page's API, and the capture time its outbox sends."""
+    api_tokens.create(conn, checkfirst=True)
+    if "captured_at" not in {c["name"] for c in sa.inspect(conn).get_columns("finds")}:
+        conn.execute(sa.text("ALTER TABLE finds ADD COLUMN captured_at VARCHAR(40)"))
+
+
 MIGRATIONS: dict[str, list[Callable[[sa.Connection], None]]] = {"core": [_core_v1], "drafts": [_drafts_v1],
-                                                                 "sites": [_sites_v1]}
+                                                                 "sites": [_sites_v1], "api": [_api_v1]}
 
 
 def register_migrations(component: str, steps: list[Callable[[sa.Connection], None]]) -> None:

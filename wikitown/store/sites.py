@@ -284,6 +284,20 @@ def move_references(conn: sa.Connection, old: str, new: str) -> int:
     return count
 
 
+def site_name(conn: sa.Connection, site_id: str) -> str:
+    return conn.execute(sa.select(sites.c.name).where(sites.c.id == site_id)).scalar() or ""
+
+
+def walk_site_rows(conn: sa.Connection, limit: int) -> list[dict]:
+    """The walk's located sites: the selected ones, or every located site when none is selected
+    (id, name, lat, lon, article_status, has_photo, selected), at most ``limit``, by id."""
+    query = sa.select(sites.c.id, sites.c.name, sites.c.lat, sites.c.lon, sites.c.article_status,
+                      sites.c.has_photo, sites.c.selected).where(sites.c.lat.is_not(None))
+    if conn.execute(sa.select(sites.c.id).where(sites.c.selected.is_(True)).limit(1)).first():
+        query = query.where(sites.c.selected.is_(True))
+    return [dict(r) for r in conn.execute(query.order_by(sites.c.id).limit(limit)).mappings()]
+
+
 def sites_fingerprint(store: Store) -> tuple:
     """A cheap value that changes whenever the sites' data changes (not their selection): the row
     count, the latest ``updated_at``, the sums of the coordinates (a script may move a site without

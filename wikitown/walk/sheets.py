@@ -50,10 +50,56 @@ def _register_fonts() -> None:
             pdfmetrics.registerFont(UnicodeCIDFont(name))
 
 
+SERVED_URL_KEY = "serve.public_url"  # the address ``serve`` last printed, kept in the event's store
+
+
 def join_url(base_url: str, slug: str, code: str) -> str:
-    """The participant join link: ``<base_url>/participant?event=<slug>&code=<code>``."""
+    """The participant join link: ``<base_url>/phone/?event=<slug>&code=<code>`` (the phone page,
+    which keeps captures offline)."""
     base = (base_url or DEFAULT_BASE_URL).strip().rstrip("/")
-    return f"{base}/participant?{urlencode({'event': slug, 'code': code})}"
+    return f"{base}/phone/?{urlencode({'event': slug, 'code': code})}"
+
+
+def team_link(link: str, team: int) -> str:
+    """A team sheet's join link: joining from it puts the participant in that team (the phone then
+    shows the team's route and next stop)."""
+    return f"{link}&{urlencode({'team': team})}" if link else ""
+
+
+def public_base_url(event) -> str:
+    """Where phones reach the app: the event's ``public_url`` (event.toml), else the address the
+    running ``serve`` gave (``WIKITOWN_PUBLIC_URL``) or last printed, else localhost (which no
+    phone can open: see :func:`is_local_url`)."""
+    import os
+
+    if event.config.public_url:
+        return event.config.public_url
+    if os.environ.get("WIKITOWN_PUBLIC_URL"):
+        return os.environ["WIKITOWN_PUBLIC_URL"].rstrip("/")
+    try:
+        served = event.store.get_kv(SERVED_URL_KEY)
+    except Exception:  # an unreadable store must not stop a sheet
+        served = None
+    return (served or DEFAULT_BASE_URL).rstrip("/")
+
+
+def event_join_link(event) -> str:
+    return join_url(public_base_url(event), event.slug, event.config.code)
+
+
+def is_local_url(url: str) -> bool:
+    """True for an address only this computer can open (localhost, 127.x, ::1): a sheet carrying
+    it cannot be used by any phone."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url or DEFAULT_BASE_URL).hostname or "").lower()
+    if host in ("localhost", "") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
 
 
 def qr_matrix(data: str) -> list[list[bool]]:
@@ -374,7 +420,8 @@ def plan_bundle(plan: Plan, *, event_name: str = "", join_link: str = "", code: 
         if route.stops:
             files[f"team-{route.team}.gpx"] = team_gpx(route, plan, event_name=event_name, lang=lang).encode("utf-8")
             files[f"team-{route.team}.pdf"] = team_sheet_pdf(route, plan, event_name=event_name,
-                                                            join_link=join_link, code=code, lang=lang)
+                                                            join_link=team_link(join_link, route.team), code=code,
+                                                            lang=lang)
     return files
 
 
