@@ -74,6 +74,9 @@ def test_gaps_with_one_source_down(tmp_path, mediawiki, standin):
     assert "OpenStreetMap failed: Could not reach Overpass API" in res.stderr  # the failed source, named ...
     assert "[1/4] Asking OpenStreetMap" in res.stderr and "[4/4] Done." in res.stderr  # progress
     assert "wikidata: 2 sites" in res.stdout  # ... and the others still done
+    # the event names its town but the graph has no item for it: said, and only the circle is asked
+    assert "Wikidata: no item for the municipality, so only the area's circle was asked (no item with name 焼津市)" \
+        in res.stderr
     ev = open_event(event.dir)
     with ev.store.read() as conn:
         rows = {r.name: r for r in conn.execute(sa.select(sites))}

@@ -40,7 +40,8 @@ def test_failed_sources_are_named_and_the_rest_is_shown(demo_env, standin, monke
     server.route("POST", "/sparql", (400, {"Content-Type": "text/plain"}, "MalformedQueryException"))
     server.route("POST", "/api/interpreter", {"version": 0.6, "elements": [
         {"type": "node", "id": 1, "lat": 34.8712, "lon": 138.3118, "tags": {"historic": "memorial", "name": "新しい碑"}}]})
-    server.route("GET", "/w/api.php", {"error": {"code": "readapidenied", "info": "You need read permission"}})
+    # a private wiki refuses every read, GET or POST (the existence screen is a POST)
+    server.route("*", "/w/api.php", {"error": {"code": "readapidenied", "info": "You need read permission"}})
     monkeypatch.setenv("WIKITOWN_WIKIDATA_SPARQL_URL", f"{server.url}/sparql")
     monkeypatch.setenv("WIKITOWN_OVERPASS_URL", f"{server.url}/api/interpreter")
     monkeypatch.setenv("WIKITOWN_WIKI_API_URL", f"{server.url}/w/api.php")

@@ -25,12 +25,12 @@ from wikitown.store.db import Store
 from wikitown.store.sites import selected_site_ids, site_places, sites_fingerprint
 
 REVISION_KEY = "app.sites_revision"
-# What the views show, filter and rank by; the big JSON columns (data, other_articles) are read
-# only when a file is exported.
+# What the views show, filter and rank by; other_articles is read only when a file is exported, and of
+# data only the wiki's evidence is kept.
 VIEW_COLUMNS = ["id", "name", "name_key", "name_kana", "name_en", "designation", "designation_level", "category",
                 "kind", "kind_origin", "municipality", "municipality_origin", "address", "owner", "issues", "lat",
                 "lon", "coord_status", "wikidata_id", "commons_category", "image", "article_status", "article_title",
-                "has_photo", "selected", "updated_at"]
+                "has_photo", "selected", "updated_at", "data"]
 
 
 def sites_revision(store: Store) -> tuple:
@@ -56,6 +56,9 @@ def _ranked_sites(url: str, revision: tuple, area_key: tuple, _store: Store, _ar
     from wikitown.store.sites import sites_frame
 
     frame = sites_frame(_store, VIEW_COLUMNS)
+    # of a site's data the views use only what the wiki said (the status notes): keep just that
+    frame["data"] = [{"article_evidence": d["article_evidence"]} if isinstance(d, dict) and d.get("article_evidence")
+                     else None for d in frame["data"]]
     return with_priority(frame, _area) if len(frame) else frame
 
 

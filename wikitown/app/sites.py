@@ -13,6 +13,7 @@ from wikitown.app import maps
 from wikitown.app.cache import ranked_sites, sites_changed, sites_revision
 from wikitown.app.common import Context, md_escape
 from wikitown.core.errors import WikitownError
+from wikitown.gaps.article_status import missing_filter_note, status_notes
 
 TABLE_COLUMNS = ["name", "name_kana", "designation", "category", "address", "municipality", "article_status",
                  "article_title", "has_photo", "coord_status", "lat", "lon", "sources", "issues"]
@@ -40,7 +41,12 @@ def localised_frame(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     view["coord_status"] = [ctx.t(f"status.coord.{s or 'missing'}") for s in view["coord_status"]]
     view["has_photo"] = [ctx.t("status.photo.unknown") if v is None or v != v else
                          ctx.t("status.photo.yes" if v else "status.photo.no") for v in view["has_photo"]]
-    return view.rename(columns={c: ctx.t(_HEADER_KEYS.get(c, f"app.sites.col.{c}")) for c in TABLE_COLUMNS})
+    # why each status (the title found or checked, or why the wiki could not be asked)
+    view.insert(view.columns.get_loc("article_title") + 1, "article_note", status_notes(
+        list(frame["article_status"]),
+        [(d or {}).get("article_evidence") if isinstance(d, dict) else None for d in frame["data"]], ctx.t))
+    return view.rename(columns={c: ctx.t(_HEADER_KEYS.get(c, f"app.sites.col.{c}"))
+                                for c in [*TABLE_COLUMNS, "article_note"]})
 
 
 def issue_labels(ctx: Context, issues) -> str:
@@ -155,6 +161,10 @@ def _show_report(ctx: Context, report) -> None:
                              source=md_escape(source_label(ctx, res.source)), count=len(res.records),
                              issues=len(res.issues),
                              encoding=res.encoding))
+        if "municipality_item" in res.notes:  # how Wikidata's query found the town, or that it could not
+            item = res.notes["municipality_item"]
+            st.caption(md_escape(ctx.t("gaps.cli.municipality_item" if item else "gaps.cli.no_municipality_item",
+                                       item=item, how=res.notes.get("municipality_how", ""))))
     if issues:
         with st.expander(ctx.t("sites.ui.issues", count=len(issues))):
             st.dataframe(pd.DataFrame(issues), hide_index=True, width="stretch")
@@ -330,6 +340,11 @@ def render(ctx: Context) -> None:
     shown = filter_frame(frame, missing_article=missing_article, missing_photo=missing_photo, levels=levels,
                          sources=sources)
     st.caption(ctx.t("sites.ui.count", shown=len(shown), total=len(frame)))
+    if missing_article:  # say why "no article" is empty or short: sites the wiki could not be asked about
+        note = missing_filter_note(list(frame["article_status"]), [
+            (d or {}).get("article_evidence") if isinstance(d, dict) else None for d in frame["data"]], ctx.t)
+        if note:
+            st.info(md_escape(note))
     site_map(ctx, shown, cache_key=(ctx.event.store.url, sites_revision(ctx.event.store), missing_article,
                                     missing_photo, tuple(levels), tuple(sources)))
     page, number = _page(ctx, shown)

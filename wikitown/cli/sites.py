@@ -88,6 +88,10 @@ def _report(report, lang: str) -> None:
         if res.source.startswith("opendata:") or res.records:
             print(t("sites.cli.source_done" if res.encoding else "sites.cli.service_done", lang,
                     source=res.source, count=len(res.records), issues=len(res.issues), encoding=res.encoding))
+        if "municipality_item" in res.notes:  # how Wikidata's query found the town (or why it could not)
+            item = res.notes["municipality_item"]
+            print(t("gaps.cli.municipality_item" if item else "gaps.cli.no_municipality_item", lang,
+                    item=item, how=res.notes.get("municipality_how", "")), file=sys.stderr)
     for failure in report.failures:
         print(t("sites.cli.failed", lang, source=failure.label, error=failure.message(lang)), file=sys.stderr)
 

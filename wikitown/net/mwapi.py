@@ -8,17 +8,26 @@ pywikibot (wikitown.net.wiki), which handles logins, tokens and throttling.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 from wikitown.core.errors import ServiceError
 from wikitown.net.http import HttpClient
 
 BATCH = 50
+SCREEN_BATCH = 1000  # titles per action=parse existence screen (one POST; MediaWiki checks them in one batch)
 
 
 def chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+def title_key(title: str) -> str:
+    """A title as MediaWiki stores it (spaces for underscores, runs of spaces collapsed, NFC, first
+    letter in upper case as on Wikipedia), to match what was asked to what the wiki answers."""
+    text = " ".join(unicodedata.normalize("NFC", (title or "").replace("_", " ")).split())
+    return text[:1].upper() + text[1:]
 
 
 class MediaWikiAPI:
@@ -83,6 +92,52 @@ class MediaWikiAPI:
                     page["normalized_from"] = asked
                 found[asked] = page
         return found
+
+    def existing_titles(self, titles: Iterable[str], *, batch: int = SCREEN_BATCH) -> dict[str, bool | None]:
+        """Which titles are pages (redirects count), many per request: the titles are rendered as
+        links by ``action=parse`` (POST) and the parser output says which links exist, as it does
+        for red links. Returns {asked title: True/False}, or None for a title whose link could not
+        be told apart (the caller asks it with ``pages_by_titles``). Raises on a failed request."""
+        titles = list(dict.fromkeys(t for t in titles if t))
+        found: dict[str, bool | None] = {}
+        for part in chunks(titles, batch):
+            # "[[:T]]": the colon keeps a title such as "Category:X" or "ja:X" a plain link
+            text = "\n".join(f"* [[:{t}]]" for t in part)
+            data = self.call({"action": "parse", "text": text, "title": "API", "contentmodel": "wikitext",
+                              "prop": "links", "disablelimitreport": 1}, post=True)
+            links = {}
+            for link in (data.get("parse") or {}).get("links") or []:
+                title = link.get("title") or link.get("*") or ""
+                exists = link.get("exists")  # formatversion=2: true/false; 1: "" when it exists
+                links[title_key(title)] = exists is True or exists == ""
+            for t in part:
+                found[t] = links.get(title_key(t))
+        return found
+
+    def sitelinks(self, ids: Iterable[str], site: str) -> dict[str, str]:
+        """On a Wikibase repository (Wikidata): each item's sitelink to ``site`` (e.g. "jawiki"),
+        50 items a request (wbgetentities). Items without one are left out; a redirected item is
+        answered under the id asked."""
+        ids = list(dict.fromkeys(i for i in ids if i))
+        found: dict[str, str] = {}
+        for part in chunks(ids, self.batch):
+            data = self.call({"action": "wbgetentities", "ids": "|".join(part), "props": "sitelinks",
+                              "sitefilter": site})
+            back = {r.get("to"): r.get("from") for r in (data.get("redirects") or [])
+                    if isinstance(r, dict)} if isinstance(data.get("redirects"), list) else {}
+            for key, entity in (data.get("entities") or {}).items():
+                if not isinstance(entity, dict) or "missing" in entity:
+                    continue
+                link = (entity.get("sitelinks") or {}).get(site) or {}
+                if link.get("title"):
+                    found[back.get(key, key)] = link["title"]
+        return found
+
+    def prefix_search(self, prefix: str, *, limit: int = 10, namespace: int = 0) -> list[str]:
+        """Titles that begin with ``prefix`` (list=prefixsearch: the wiki's own title search)."""
+        data = self.call({"action": "query", "list": "prefixsearch", "pssearch": prefix, "pslimit": limit,
+                          "psnamespace": namespace})
+        return [p.get("title", "") for p in (data.get("query") or {}).get("prefixsearch") or [] if p.get("title")]
 
     def geosearch_bbox(self, south: float, west: float, north: float, east: float, *, limit: int = 500,
                        namespace: int = 0) -> list[dict]:

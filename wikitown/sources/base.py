@@ -39,3 +39,4 @@ class SourceResult:
     records: list[Site] = field(default_factory=list)
     issues: list[RowIssue] = field(default_factory=list)
     encoding: str = ""  # how a file was read (utf-8, utf-8-sig, cp932, xlsx); "" for services
+    notes: dict = field(default_factory=dict)  # what a service query found out on the way (e.g. the municipality item)

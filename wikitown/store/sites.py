@@ -183,6 +183,17 @@ def set_article_statuses(store: Store, statuses) -> int:
     return len(statuses)
 
 
+def raw_source_rows(store: Store) -> dict[str, list[dict]]:
+    """Each site's raw source rows (所有者, 場所名称 ... as each source gave them), by site id."""
+    out: dict[str, list[dict]] = {}
+    with store.read() as conn:
+        for site_id, data in conn.execute(sa.select(site_provenance.c.site_id, site_provenance.c.data)):
+            raw = data.get("data") if isinstance(data, dict) else None
+            if isinstance(raw, dict):
+                out.setdefault(site_id, []).append(raw)
+    return out
+
+
 def set_has_photo(conn: sa.Connection, site_id: str) -> None:
     conn.execute(sites.update().where(sites.c.id == site_id).values(has_photo=True, updated_at=now()))
 
