@@ -63,20 +63,22 @@ _REASONS = {"no network (name lookup failed)": "name_lookup", "connection refuse
             "the answer is not JSON": "not_json"}
 
 
-def _service_words(params: dict, lang: str) -> dict:
-    """A service's internal key or English label ("ndl_search", "NDL Search") as its name in the
-    catalogue ("service.ndl_search"), and a known reason in words."""
-    from wikitown.core.i18n import t
+def service_words(params: dict, lang) -> dict:
+    """A service error's parameters for a person: the service's internal key or English label
+    ("ndl_search", "NDL Search") as its name in the catalogue ("service.ndl_search"), and a known
+    reason in words. ``lang`` is a language code or a translator bound to one."""
+    from wikitown.core.i18n import translator
     from wikitown.core.services import LABELS
 
+    t = lang if callable(lang) else translator(lang)
     out = dict(params)
     service = str(params.get("service", ""))
     key = service if service in LABELS else next((k for k, v in LABELS.items() if v == service), None)
     if key:
-        out["service"] = t(f"service.{key}", lang)
+        out["service"] = t(f"service.{key}")
     reason = str(params.get("reason", ""))
     if reason in _REASONS:
-        out["reason"] = t(f"service.reason.{_REASONS[reason]}", lang)
+        out["reason"] = t(f"service.reason.{_REASONS[reason]}")
     return out
 
 
@@ -91,7 +93,7 @@ class _ServiceMessage(WikitownError):
     def message(self, lang: str = "en") -> str:
         from wikitown.core.i18n import t
 
-        text = t(self.key, lang, **_service_words(self.params, lang))
+        text = t(self.key, lang, **service_words(self.params, lang))
         return text if text != self.key else str(self)
 
 
