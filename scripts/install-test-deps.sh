@@ -2,7 +2,8 @@
 # Install everything the test suite needs (idempotent; fast when all is already present).
 #   Debian packages: a MediaWiki served by PHP's built-in server, Debian's Chromium (Playwright
 #   drives it; never `playwright install`), poppler (pdftotext; poppler-data maps Japanese CID
-#   fonts to text), exiftool, CJK fonts, PostgreSQL (the harness starts its own cluster on a free port).
+#   fonts to text), exiftool, CJK fonts (fonts-ipaexfont-gothic: the TrueType font PDFs embed;
+#   wikitown ships a copy too), PostgreSQL (the harness starts its own cluster on a free port).
 #   Python packages: requirements-test.txt (which includes requirements.txt), into .venv.
 # Environment: SKIP_APT=1 / SKIP_PIP=1 to skip a step.
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 APT_PACKAGES=(
   mediawiki php-sqlite3 php-cli php-intl php-mbstring php-xml php8.2-cgi micro-httpd
-  chromium poppler-utils poppler-data libimage-exiftool-perl fonts-noto-cjk postgresql
+  chromium poppler-utils poppler-data libimage-exiftool-perl fonts-noto-cjk fonts-ipaexfont-gothic postgresql
 )
 
 missing=()

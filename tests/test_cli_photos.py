@@ -125,7 +125,7 @@ def test_import_files_folders_and_zip_then_export(event_dir, tmp_path):
     assert all("/" not in n and ".." not in n for n in names)
     out = tmp_path / "open-data"
     proc = run("finds", "export", event_dir, "--out", out)
-    rows = list(csv.DictReader(io.StringIO((out / "finds.csv").read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO((out / "finds.csv").read_text(encoding="utf-8-sig"))))
     assert len(rows) == 4 and {r["名称"] for r in rows} == {"常楽寺"} and {r["クレジット"] for r in rows} == {"Card Owner"}
     assert all((out / r["画像"]).is_file() for r in rows)
     assert json.loads((out / "finds.geojson").read_text())["features"][0]["properties"]["ライセンス"] == "CC BY 4.0"

@@ -267,7 +267,7 @@ def test_export_in_the_shape_of_the_yaizu_dataset(event, pid, tmp_path):
     result = export_finds(event, tmp_path / "out")
     yaizu = (PROJECT_ROOT / "events" / "demo-yaizu" / "data" / "historyspot__walkingevent.csv").read_text(
         encoding="utf-8").splitlines()[0].split(",")
-    text = result.csv_path.read_text(encoding="utf-8")
+    text = result.csv_path.read_text(encoding="utf-8-sig")  # with the BOM Excel needs
     rows = list(csv.DictReader(io.StringIO(text)))
     assert COLUMNS[:len(yaizu)] == yaizu
     assert list(rows[0]) == COLUMNS and len(rows) == 2

@@ -42,7 +42,7 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
     assert "班分け・ルート" in text
     assert "チェックリスト" in texts(open_view(at, "checklists"), ("subheader",))
     open_view(at, "plan")
-    assert "文化財がまだ選ばれていないので、座標のある全 158 件を計画します。" in text
+    assert "文化財がまだ選ばれていないので、座標のある 158 件から優先度の高い順に" in text
     assert "まだ計画がありません。" in text
     at.number_input(key="plan_teams").set_value(4)
     at.number_input(key="plan_minutes").set_value(120)
@@ -53,13 +53,17 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
     text = texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     assert "計画を作って保存しました。" in text
     rows = saved_plan(demo_env)
-    assert len(rows) == 158 and {r["team"] for r in rows} == {1, 2, 3, 4}
+    planned = len(rows)
+    assert 10 < planned < 158 and {r["team"] for r in rows} == {1, 2, 3, 4}
     summary = frame_with(at, "チーム", "文化財数", "超過（分）")
-    assert list(summary["チーム"]) == [1, 2, 3, 4] and summary["文化財数"].sum() == 158
-    # 40 sites a team at 10 minutes each cannot fit two hours: each warning says by how much
-    over = dict(zip(summary["チーム"], summary["超過（分）"]))
-    for team in (1, 2, 3, 4):
-        assert f"チーム {team} は予定時間を {over[team]} 分超えています。" in text
+    assert list(summary["チーム"]) == [1, 2, 3, 4] and summary["文化財数"].sum() == planned
+    # with no site selected the plan picks what fits two hours: no team is over
+    assert list(summary["超過（分）"]) == [0, 0, 0, 0] and max(summary["所要（分）"]) <= 120
+    assert "すべてのチームが予定時間に収まっています。" in text
+    left = frame_with(at, "名称", "site_id", "理由")
+    assert len(left) == 158 - planned
+    assert "屋外で撮影できない（絵画・彫刻・工芸品・古文書など屋内の品）" in set(left["理由"])
+    assert "left_out.csv（計画に入らなかった文化財と理由）" in [b.proto.label for b in at.get("download_button")]
     assert at.get("deck_gl_json_chart")
 
     # move the first site of team 1 to team 3, position 2: the store and the tables follow
@@ -72,7 +76,7 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
     assert not at.exception
     after = {r["site_id"]: r for r in saved_plan(demo_env)}
     assert (after[site_id]["team"], after[site_id]["seq"]) == (3, 2)
-    assert len(after) == 158
+    assert len(after) == planned
     assert "チーム 3 の 2 番目に移しました" in texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     summary2 = frame_with(at, "チーム", "文化財数", "超過（分）")
     assert list(summary2["文化財数"]) == [summary["文化財数"][0] - 1, summary["文化財数"][1],
@@ -92,7 +96,7 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
 
 def test_plan_tab_in_english_and_bad_start(demo_env):
     at = organizer("en")
-    assert "No sites are selected yet, so all 158 sites with coordinates are planned." in texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
+    assert "No sites are selected yet: the plan picks from the 158 sites with coordinates, highest priority first" in texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     at.text_input(key="plan_start").input("somewhere")
     at.button(key="FormSubmitter:plan_settings-Make the plan").click()
     at.run()
@@ -126,15 +130,73 @@ def test_plan_tab_notices_a_changed_selection(demo_env):
     at.number_input(key="plan_teams").set_value(2)
     at.button(key="FormSubmitter:plan_settings-Make the plan").click()
     at.run()
-    assert len(saved_plan(demo_env)) == 158
+    planned = [r["site_id"] for r in saved_plan(demo_env)]
+    assert len(planned) > 5
     event = open_event(demo_env)
     from wikitown.store.db import sites as sites_table
 
     with event.store.write() as conn:
-        ids = [r[0] for r in conn.execute(sa.select(sites_table.c.id).order_by(sites_table.c.id).limit(5))]
+        ids = planned[:3] + [r[0] for r in conn.execute(sa.select(sites_table.c.id).where(
+            sites_table.c.id.not_in(planned)).order_by(sites_table.c.id).limit(2))]
         conn.execute(sites_table.update().where(sites_table.c.id.in_(ids)).values(selected=True))
     event.close()
     at.run()
     text = texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
     assert "Planning the 5 selected sites." in text
-    assert "153 sites in the plan are no longer among the chosen sites" in text
+    assert f"{len(planned) - 3} sites in the plan are no longer among the chosen sites" in text
+    assert "2 sites chosen after the plan are in no team yet" in text
+
+
+def test_plan_tab_starts_from_a_chosen_site_and_every_team_fits(demo_env):
+    """A first-time organizer: picks the start from the list of sites (no coordinates typed),
+    keeps the defaults and a two-hour budget: every team fits, and the start is named."""
+    at = organizer("ja")
+    box = at.selectbox(key="plan_start_site")
+    label = next(o for o in box.options if o.startswith("焼津神社"))
+    box.set_value(label_to_id(demo_env, "焼津神社"))
+    at.run()
+    assert at.selectbox(key="plan_start_site").options[at.selectbox(key="plan_start_site").index] == label
+    at.number_input(key="plan_minutes").set_value(120)
+    at.button(key="FormSubmitter:plan_settings-計画する").click()
+    at.run()
+    assert not at.exception
+    text = texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
+    assert "出発地点：焼津神社" in text and "すべてのチームが予定時間に収まっています。" in text
+    event = open_event(demo_env)
+    from wikitown.walk.planner import load_plan
+
+    plan = load_plan(event.store)
+    event.close()
+    assert plan.settings.start_label == "焼津神社"
+    assert all(r.stops and r.over_min == 0 and r.total_min <= 120 for r in plan.routes)
+
+
+def label_to_id(event_dir, name):
+    event = open_event(event_dir)
+    from wikitown.store.db import sites as sites_table
+
+    with event.store.read() as conn:
+        site_id = conn.execute(sa.select(sites_table.c.id).where(sites_table.c.name == name)).scalar_one()
+    event.close()
+    return site_id
+
+
+def test_route_map_opens_zoomed_to_the_routes():
+    """The view fits every stop in the map's box, and fills most of it (not the whole town or Japan)."""
+    import math
+
+    from wikitown.app.plan import MAP_HEIGHT, MAP_WIDTH, fit_view
+
+    def merc_y(lat):
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / (2 * math.pi)
+
+    for lats, lons in (([34.860, 34.872, 34.866], [138.310, 138.331, 138.322]),  # a town centre, 2 km
+                       ([34.80, 34.90], [138.25, 138.33]),  # a city, tall
+                       ([34.8669, 34.8670], [138.3236, 138.3237])):  # two stops at one place
+        view = fit_view(lats, lons)
+        world = 512 * 2 ** view.zoom
+        width = (max(lons) - min(lons)) / 360 * world
+        height = (merc_y(max(lats)) - merc_y(min(lats))) * world
+        assert width <= MAP_WIDTH and height <= MAP_HEIGHT
+        assert view.zoom == 17.0 or max(width / MAP_WIDTH, height / MAP_HEIGHT) > 0.8
+        assert min(lats) < view.latitude < max(lats) and min(lons) < view.longitude < max(lons)

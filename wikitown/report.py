@@ -7,9 +7,7 @@ the report shows what the wiki confirms, not only what wikitown believes.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from wikitown.core.errors import WikitownError
+from wikitown.core.csvout import csv_bytes, csv_text, dict_rows
 from wikitown.core.fsutil import atomic_write_bytes
 from wikitown.core.i18n import translator
 from wikitown.core.markdown import markdown_text
@@ -347,13 +346,16 @@ table{{border-collapse:collapse}}</style></head><body>
 
 
 def to_csv(report: Report) -> str:
-    buf = io.StringIO()
+    """The per-site lines as CSV text (no BOM: for reading back); files use :func:`to_csv_bytes`.
+    Cells from user text never start a formula (core.csvout)."""
     fields = list(SiteLine.__dataclass_fields__)
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for line in report.sites:
-        writer.writerow(asdict(line))
-    return buf.getvalue()
+    return csv_text(fields, dict_rows(fields, (asdict(line) for line in report.sites)), bom=False)
+
+
+def to_csv_bytes(report: Report) -> bytes:
+    """``report.csv`` as written and downloaded: UTF-8 with a BOM, so Excel reads it."""
+    fields = list(SiteLine.__dataclass_fields__)
+    return csv_bytes(fields, dict_rows(fields, (asdict(line) for line in report.sites)))
 
 
 def to_wikitext(report: Report, lang: str = "ja") -> str:
@@ -380,7 +382,7 @@ def write_exports(report: Report, out_dir: Path, lang: str = "ja") -> dict[str, 
              "wikitext": out_dir / "results.wiki"}
     atomic_write_bytes(files["markdown"], to_markdown(report, lang).encode("utf-8"))
     atomic_write_bytes(files["html"], to_html(report, lang).encode("utf-8"))
-    atomic_write_bytes(files["csv"], ("\ufeff" + to_csv(report)).encode("utf-8"))  # BOM: Excel reads UTF-8
+    atomic_write_bytes(files["csv"], to_csv_bytes(report))
     atomic_write_bytes(files["wikitext"], to_wikitext(report, lang).encode("utf-8"))
     return files
 

@@ -28,6 +28,7 @@ _CAPABILITIES: dict[str, tuple[str, str, str]] = {
     "php": ("exe", "php", "apt-get install php-cli (scripts/install-test-deps.sh)"),
     "pdftotext": ("exe", "pdftotext", "apt-get install poppler-utils"),
     "pdfinfo": ("exe", "pdfinfo", "apt-get install poppler-utils"),
+    "pdffonts": ("exe", "pdffonts", "apt-get install poppler-utils"),
     "exiftool": ("exe", "exiftool", "apt-get install libimage-exiftool-perl"),
     "chromium": ("chromium", "", "apt-get install chromium"),
     "mediawiki": ("mediawiki", "", "apt-get install mediawiki php-sqlite3 php-intl php-mbstring php-xml"),

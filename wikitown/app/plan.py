@@ -12,22 +12,53 @@ from wikitown.app import maps
 from wikitown.app.cache import plan_sites, site_names
 from wikitown.app.common import Context, md_escape, show_error
 from wikitown.core.errors import WikitownError
-from wikitown.core.geo import parse_latlon
 from wikitown.walk.planner import (Plan, PlanSettings, load_plan, move_site, optimise_team, plan_event,
                            save_plan)
+from wikitown.walk.start import Start, resolve_start
 from wikitown.walk.sheets import is_local_url, join_url, plan_bundle, public_base_url, team_colour, zip_bundle
 
 BASE_URL_KEY = "plan.base_url"
 
 
-def _settings_form(ctx: Context, defaults: PlanSettings) -> PlanSettings | None:
+def _start_choice(ctx: Context, sites) -> tuple[str, dict]:
+    """The start as the organizer picks it: a site (from the list, or clicked on the route map)
+    or, in the form, a place name or lat,lon. Returns (site id or "", {site id: site})."""
+    placed = {s.id: s for s in sites if s.lat is not None and s.lon is not None}
+    options = [""] + sorted(placed, key=lambda i: (placed[i].name, i))
+    clicked = st.session_state.pop("plan_start_clicked", None)  # a stop clicked on the map (last run)
+    if clicked in options:
+        st.session_state["plan_start_site"] = clicked
+    if st.session_state.get("plan_start_site") not in options:
+        st.session_state.pop("plan_start_site", None)
+    label = {"": ctx.t("plan.ui.start_how.area")}
+    site_id = st.selectbox(ctx.t("plan.ui.start_site"), options, key="plan_start_site",
+                           format_func=lambda i: label.get(i) or f"{placed[i].name}（{placed[i].municipality or i}）",
+                           help=ctx.t("plan.ui.start_map_help"))
+    return site_id, placed
+
+
+def _picked_site(state) -> str:
+    """The site id of the stop clicked on the route map, or ""."""
+    try:
+        objects = state["selection"]["objects"]
+    except (KeyError, TypeError):
+        return ""
+    for picked in (objects or {}).values():
+        for obj in picked or []:
+            if isinstance(obj, dict) and obj.get("site_id"):
+                return str(obj["site_id"])
+    return ""
+
+
+def _settings_form(ctx: Context, defaults: PlanSettings, sites=()) -> PlanSettings | None:
     t = ctx.t
+    site_id, placed = _start_choice(ctx, sites)
     with st.form("plan_settings"):
         c1, c2, c3 = st.columns(3)
         teams = c1.number_input(t("plan.ui.teams"), min_value=1, max_value=50, value=int(defaults.teams), step=1,
                                 key="plan_teams", help=t("orgapp.help.teams"))
-        start = c2.text_input(t("plan.ui.start"), value=f"{defaults.start_lat:.6f},{defaults.start_lon:.6f}",
-                              key="plan_start", help=t("orgapp.help.start"))
+        start = c2.text_input(t("plan.ui.start"), value="", key="plan_start",
+                              placeholder=t("plan.ui.start_place"), help=t("orgapp.help.start"))
         minutes = c3.number_input(t("plan.ui.minutes"), min_value=0, max_value=1440,
                                   value=int(defaults.minutes or 0), step=10, key="plan_minutes",
                                   help=t("orgapp.help.minutes"))
@@ -44,13 +75,28 @@ def _settings_form(ctx: Context, defaults: PlanSettings) -> PlanSettings | None:
         submitted = st.form_submit_button(t("plan.ui.make"), type="primary")
     if not submitted:
         return None
-    try:
-        lat, lon = parse_latlon(start)
-    except ValueError:
-        st.error(t("plan.ui.bad_start"))
-        return None
-    return PlanSettings(lat, lon, teams=int(teams), minutes=float(minutes) or None, return_to_start=bool(back),
-                        detour=float(detour), speed_kmh=float(speed), minutes_per_site=float(dwell))
+    if start.strip():
+        try:
+            where = resolve_start(start, list(placed.values()), _geocoder(ctx), near=ctx.event.config.area.municipality)
+        except WikitownError as exc:
+            st.error(t("plan.ui.bad_start", value=md_escape(start.strip()), why=md_escape(exc.message(ctx.lang))))
+            return None
+    elif site_id:
+        where = Start(placed[site_id].lat, placed[site_id].lon, placed[site_id].name, site_id)
+    else:
+        area = ctx.event.config.area
+        where = Start(area.lat, area.lon, "")
+    return PlanSettings(where.lat, where.lon, teams=int(teams), minutes=float(minutes) or None,
+                        return_to_start=bool(back), detour=float(detour), speed_kmh=float(speed),
+                        minutes_per_site=float(dwell), start_label=where.label)
+
+
+def _geocoder(ctx: Context):
+    from wikitown.core.paths import home_dir
+    from wikitown.sources.nominatim import Geocoder
+
+    return Geocoder(ctx.event.service("nominatim"), cache_path=home_dir() / "cache" / "geocode.json",
+                    contact=ctx.event.config.contact, timeout=5)
 
 
 def _summary(ctx: Context, plan: Plan) -> None:
@@ -86,28 +132,49 @@ def _map(ctx: Context, plan: Plan) -> None:
         paths.append({"team": r.team, "path": coords, "color": colour})
         legend.append((colour, t("orgapp.map.team", team=r.team, count=len(r.stops))))
         points += [{"name": f"{r.team}-{x.seq} {x.site.name}", "lat": x.site.lat, "lon": x.site.lon,
-                    "color": colour} for x in r.stops]
+                    "color": colour, "site_id": x.site.id} for x in r.stops]
     if not points:
         return
     layers = [
         pdk.Layer("PathLayer", data=paths, get_path="path", get_color="color", width_min_pixels=2),
         pdk.Layer("ScatterplotLayer", data=points, get_position="[lon, lat]", get_fill_color="color",
-                  get_radius=40, radius_min_pixels=4, pickable=True, **maps.RIM),
+                  get_radius=40, radius_min_pixels=4, pickable=True, id="plan_sites", **maps.RIM),
         pdk.Layer("ScatterplotLayer", data=[{"name": ctx.t("plan.start"), "lat": s.start_lat, "lon": s.start_lon}],
                   get_position="[lon, lat]", get_fill_color=[0, 0, 0], get_radius=60, radius_min_pixels=7,
                   pickable=True, **maps.RIM),
     ]
-    lats = [p["lat"] for p in points] + [s.start_lat]
-    lons = [p["lon"] for p in points] + [s.start_lon]
-    span = max(max(lats) - min(lats), (max(lons) - min(lons)) * 0.8, 0.002)
-    # deck.gl's world is 256 px wide at zoom 0: fit the routes in about 600 px
-    zoom = max(3.0, min(17.0, math.log2(600 * 360 / (256 * span))))
-    view = pdk.ViewState(latitude=(max(lats) + min(lats)) / 2, longitude=(max(lons) + min(lons)) / 2, zoom=zoom)
-    st.caption(ctx.t("plan.ui.map"))
-    st.pydeck_chart(maps.CompactDeck(layers=layers, initial_view_state=view, map_style=None,
-                             tooltip={"text": "{name}"}), key="plan_map")
+    view = fit_view([p["lat"] for p in points] + [s.start_lat], [p["lon"] for p in points] + [s.start_lon])
+    st.caption(ctx.t("plan.ui.map") + " " + ctx.t("plan.ui.start_map_help"))
+    state = st.pydeck_chart(maps.CompactDeck(layers=layers, initial_view_state=view, map_style=None,
+                                             tooltip={"text": "{name}"}), key="plan_map", height=MAP_HEIGHT,
+                            on_select="rerun", selection_mode="single-object")
     maps.legend(legend + [([0, 0, 0], t("plan.start"))])
     maps.offline_note(t)
+    picked = _picked_site(state)
+    # a new click makes that stop the start: the list above is drawn already, so run again
+    if picked and picked != st.session_state.get("plan_map_picked"):
+        st.session_state["plan_map_picked"] = picked
+        st.session_state["plan_start_clicked"] = picked
+        st.rerun()
+
+
+MAP_HEIGHT = 480
+MAP_WIDTH = 640  # the narrowest the map is drawn at on a laptop; wider screens show more around it
+
+
+def fit_view(lats: list[float], lons: list[float]) -> pdk.ViewState:
+    """A view that shows every point: Web Mercator zoom for the box in MAP_WIDTH × MAP_HEIGHT px
+    with a margin (deck.gl's world is 512 px wide at zoom 0)."""
+    lat_c = (max(lats) + min(lats)) / 2
+    lon_c = (max(lons) + min(lons)) / 2
+
+    def merc_y(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    width_frac = max((max(lons) - min(lons)) / 360, 1e-6)
+    height_frac = max((merc_y(max(lats)) - merc_y(min(lats))) / (2 * math.pi), 1e-6)
+    zoom = min(math.log2(MAP_WIDTH * 0.85 / (512 * width_frac)), math.log2(MAP_HEIGHT * 0.85 / (512 * height_frac)))
+    return pdk.ViewState(latitude=lat_c, longitude=lon_c, zoom=max(3.0, min(17.0, zoom)))
 
 
 def _team_tables(ctx: Context, plan: Plan) -> None:
@@ -206,7 +273,7 @@ def render(ctx: Context) -> None:
     plan = load_plan(store)
     area = ctx.event.config.area
     defaults = plan.settings if plan else PlanSettings(area.lat, area.lon)
-    settings = _settings_form(ctx, defaults)
+    settings = _settings_form(ctx, defaults, [s.site for s in usable])
     if settings is not None:
         if not usable:
             st.warning(t("plan.ui.no_sites"))
@@ -223,22 +290,29 @@ def render(ctx: Context) -> None:
     if plan is None:
         st.info(t("plan.ui.none"))
         return
+    if plan.settings.start_label:
+        st.caption(t("plan.ui.start_is", label=md_escape(plan.settings.start_label)))
     for key, params in plan.notes:
         st.caption(t(key, **params))
     planned = {sid for r in plan.routes for sid in r.site_ids}
-    unplanned = [s for s in usable if s.id not in planned]
+    unplanned = [s for s in usable if s.chosen and s.id not in planned]
     if unplanned:
         st.warning(t("plan.ui.unplanned", count=len(unplanned)))
     not_chosen = planned - {s.id for s in usable}
     if not_chosen:
         st.warning(t("plan.ui.not_chosen", count=len(not_chosen)))
-    if left:
-        with st.expander(t("plan.ui.left_out", count=len(left))):
+    if plan.left_out:
+        from wikitown.walk.planner import left_out_csv_bytes
+
+        with st.expander(t("plan.ui.left_out", count=len(plan.left_out))):
             names = site_names(ctx.event)
             st.dataframe(pd.DataFrame([{t("plan.ui.col.name"): x.name,
                                         t("orgapp.col.place"): site_label_place(names.get(x.site_id)),
-                                        t("orgapp.col.reason"): t(f"plan.left_out.{x.reason}")} for x in left]),
+                                        t("plan.ui.col.reason"): t(f"plan.left_out.{x.reason}")}
+                                       for x in plan.left_out]),
                          hide_index=True, width="stretch", key="plan_left_out")
+            st.download_button(t("plan.ui.left_out_csv"), left_out_csv_bytes(plan), file_name="left_out.csv",
+                               mime="text/csv", key="plan_dl_left_out")
     _summary(ctx, plan)
     _map(ctx, plan)
     _team_tables(ctx, plan)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from wikitown.app.common import Context, plain_text
-from wikitown.report import build_report, to_csv, to_html, to_markdown, to_wikitext
+from wikitown.report import build_report, to_csv_bytes, to_html, to_markdown, to_wikitext
 
 
 def render(ctx: Context) -> None:
@@ -20,7 +20,7 @@ def render(ctx: Context) -> None:
     for col, (name, make, mime) in zip(cols, [
             ("report.md", lambda: to_markdown(report, ctx.lang), "text/markdown"),
             ("report.html", lambda: to_html(report, ctx.lang), "text/html"),
-            ("report.csv", lambda: "\ufeff" + to_csv(report), "text/csv"),
+            ("report.csv", lambda: to_csv_bytes(report).decode("utf-8"), "text/csv"),  # BOM and formula guard kept
             ("results.wiki", lambda: to_wikitext(report, ctx.lang), "text/plain")]):
         col.download_button(ctx.t("report.app.download", name=name), lambda make=make: make().encode("utf-8"),
                             file_name=name, mime=mime, key=f"dl_{name}", help=ctx.t(f"orgapp.help.report.{name}"))

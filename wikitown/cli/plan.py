@@ -7,18 +7,37 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 from wikitown.core.errors import InputError
-from wikitown.cli._args import latlon
 from wikitown.core.i18n import t
 from wikitown.walk.planner import PlanSettings, make_plan, plan_event, read_sites_csv, save_plan
+from wikitown.walk.start import Start, resolve_start
 from wikitown.walk.sheets import (DEFAULT_BASE_URL, is_local_url, join_url, plan_bundle, public_base_url,
                                   write_bundle)
 
 ORDER = 40
+# Candidates the planner did not take are many (a town's whole list): counted, not listed one by
+# one (left_out.csv has each of them).
+QUIET_REASONS = ("over_budget", "not_outdoors", "intangible")
 
 
+def _resolve(text: str, sites, event) -> Start:
+    """The start from a site of the CSV or the event, or a place looked up online."""
+    geocoder, near = None, ""
+    if sites is None and event is not None:
+        from wikitown.store.sites import load_sites
+
+        sites = load_sites(event.store, order_by="id")
+    if event is not None:
+        from wikitown.core.paths import home_dir
+        from wikitown.sources.nominatim import Geocoder
+
+        geocoder = Geocoder(event.service("nominatim"), cache_path=home_dir() / "cache" / "geocode.json",
+                            contact=event.config.contact, timeout=5)
+        near = event.config.area.municipality
+    return resolve_start(text, sites or [], geocoder, near=near)
 
 
 def register(sub) -> None:
@@ -29,9 +48,13 @@ def register(sub) -> None:
                                                   "coordinates when none is selected) and saves the plan in it; "
                                                   "with SITES.csv, only its name and join code are used")
     p.add_argument("--teams", "-k", type=int, required=True, help="number of teams")
-    p.add_argument("--start", type=latlon, metavar="LAT,LON",
-                   help="where every team starts (default: the event's area centre)")
-    p.add_argument("--minutes", type=float, default=None, help="time budget per team (warns when a route is over)")
+    p.add_argument("--start", metavar="PLACE",
+                   help="where every team starts: a site's name or id, a place such as a station (looked up "
+                        "online with --event), or LAT,LON (default: the event's area centre)")
+    p.add_argument("--minutes", type=float, default=None,
+                   help="time budget per team: with no site selected, the planner picks the sites that fit, "
+                        "highest priority first, and lists the rest in left_out.csv; selected sites are all "
+                        "planned (it warns when a route is over)")
     p.add_argument("--return", dest="return_to_start", action="store_true", help="teams walk back to the start")
     p.add_argument("--detour", type=float, default=1.3, help="walking distance / straight line (default 1.3)")
     p.add_argument("--speed", type=float, default=4.0, help="walking speed in km/h (default 4)")
@@ -59,16 +82,19 @@ def _plan(args) -> int:
 
         event = open_event(args.event)
         load_configured_opendata(event)  # a fresh copy of an event with bundled data gets its sites
-    start = args.start
-    if start is None:
-        if event is None:
-            raise InputError("--start LAT,LON is needed without --event", key="plan.error.start", value="")
-        start = (event.config.area.lat, event.config.area.lon)
-    settings = PlanSettings(start[0], start[1], teams=args.teams, minutes=args.minutes,
-                            return_to_start=args.return_to_start, detour=args.detour, speed_kmh=args.speed,
-                            minutes_per_site=args.minutes_per_site).validate()
+    sites = left = None
     if args.sites_csv:
         sites, left = read_sites_csv(args.sites_csv)
+    if args.start is None:
+        if event is None:
+            raise InputError("--start is needed without --event", key="plan.error.start", value="")
+        start = Start(event.config.area.lat, event.config.area.lon, "")
+    else:
+        start = _resolve(args.start, sites, event)
+    settings = PlanSettings(start.lat, start.lon, teams=args.teams, minutes=args.minutes,
+                            return_to_start=args.return_to_start, detour=args.detour, speed_kmh=args.speed,
+                            minutes_per_site=args.minutes_per_site, start_label=start.label).validate()
+    if args.sites_csv:
         plan = make_plan(sites, settings, left)
     else:
         plan, scope = plan_event(event, settings, save=False)
@@ -79,10 +105,15 @@ def _plan(args) -> int:
     if event is not None and not args.sites_csv:
         save_plan(event.store, plan)
 
-    for item in plan.left_out:
+    chosen_out = [x for x in plan.left_out if x.reason not in QUIET_REASONS]
+    for item in chosen_out:
         where = t("plan.cli.line", lang, line=item.line) if item.line else ""
         print(t("plan.cli.left_out", lang, where=where, name=item.name, site=item.site_id,
                 reason=t(f"plan.left_out.{item.reason}", lang)), file=sys.stderr)
+    quiet = Counter(x.reason for x in plan.left_out if x.reason in QUIET_REASONS)
+    for reason, count in sorted(quiet.items()):
+        print(t("plan.cli.left_out_count", lang, count=count, reason=t(f"plan.left_out.{reason}", lang)),
+              file=sys.stderr)
     for key, params in plan.notes:
         print(t(key, lang, **params), file=sys.stderr)
     for route in plan.routes:

@@ -6,8 +6,6 @@ JPEGs beside them (device identifiers already stripped).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 from dataclasses import dataclass
@@ -15,12 +13,12 @@ from pathlib import Path
 
 from wikitown.core import licences
 from wikitown.finds.capture import list_finds
+from wikitown.core.csvout import csv_bytes
 from wikitown.core.fsutil import atomic_write_bytes
 
 COLUMNS = ["NO", "名称", "よみがな", "郵便番号", "住所", "緯度", "経度", "説明", "画像", "備考",
            "ライセンス", "ライセンスURL", "クレジット", "撮影日時", "ID"]
 IMAGES_DIR = "images"
-TEXT_COLUMNS = {"名称", "よみがな", "住所", "説明", "備考", "クレジット"}  # typed by people: formula-guarded
 
 
 @dataclass
@@ -39,12 +37,6 @@ def _fields_text(event, fields: dict, lang: str = "ja") -> str:
             value = ("はい" if value else "いいえ") if lang == "ja" else ("yes" if value else "no")
         parts.append(f"{labels.get(key, key)}: {value}")
     return "; ".join(parts)
-
-
-def _csv_safe(text: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: prefix them with '."""
-    text = str(text or "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def export_rows(event, *, include_queue: bool = False, image_base_url: str = "", lang: str = "ja") -> list[dict]:
@@ -98,12 +90,8 @@ def _sites_by_id(event) -> dict:
 
 
 def to_csv(rows: list[dict]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow([_csv_safe(row[c]) if c in TEXT_COLUMNS else row[c] for c in COLUMNS])
-    return buf.getvalue().encode("utf-8")
+    """``finds.csv``: UTF-8 with a BOM (Excel), participants' text never a formula (core.csvout)."""
+    return csv_bytes(COLUMNS, ([row[c] for c in COLUMNS] for row in rows))
 
 
 def to_geojson(rows: list[dict]) -> bytes:

@@ -8,8 +8,6 @@ line share them.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import xml.etree.ElementTree as ET
@@ -17,6 +15,7 @@ import xml.etree.ElementTree as ET
 import mwparserfromhell
 
 from wikitown.core.i18n import t
+from wikitown.core.csvout import csv_bytes
 from wikitown.store.sites import CSV_COLUMNS
 from wikitown.core.wikitext import escape
 
@@ -24,7 +23,6 @@ EXTRA_COLUMNS = ["source_ids", "name_en", "designation_level", "kind", "kind_ori
                  "commons_category", "image", "other_articles", "issues", "selected", "priority"]
 FORMATS = {"csv": "text/csv", "geojson": "application/geo+json", "gpx": "application/gpx+xml",
            "kml": "application/vnd.google-earth.kml+xml", "wikitext": "text/plain"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _rows(frame) -> list[dict]:
@@ -52,23 +50,14 @@ def _cell(value, column: str) -> str:
         return "true" if value else "false"
     if isinstance(value, float):  # rows come with None for unknown values (see _rows), never NaN
         return repr(value)
-    text = str(value)
-    # A name starting with = would run as a formula in a spreadsheet (CSV injection).
-    if column not in ("lat", "lon", "priority") and text.startswith(_FORMULA_START):
-        text = "'" + text
-    return text
+    return str(value)
 
 
 def to_csv(frame) -> bytes:
-    """UTF-8 with a BOM, so Excel in Japan opens it correctly."""
+    """UTF-8 with a BOM and no formulas from the sources' text (:mod:`wikitown.core.csvout`)."""
     rows = _rows(frame)
     columns = CSV_COLUMNS + [c for c in EXTRA_COLUMNS if rows and c in rows[0]]
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c), c) for c in columns])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return csv_bytes(columns, ([_cell(row.get(c), c) for c in columns] for row in rows))
 
 
 def to_geojson(frame) -> bytes:

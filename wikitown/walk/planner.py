@@ -64,6 +64,7 @@ class PlanSettings:
     detour: float = 1.3  # walking distance / straight-line distance
     speed_kmh: float = 4.0
     minutes_per_site: float = 10.0
+    start_label: str = ""  # what the start is called (a site, a station), for sheets; "" = coordinates only
 
     def validate(self) -> "PlanSettings":
         if not valid_coord(self.start_lat, self.start_lon):
@@ -103,14 +104,18 @@ class PlanSettings:
 class PlanSite:
     """A site in a walk plan: the :class:`~wikitown.core.site.Site` and what a team should do there."""
 
-    __slots__ = ("site", "needs")
+    __slots__ = ("site", "needs", "chosen", "priority")
 
     def __init__(self, id: str = "", name: str = "", lat: float | None = None, lon: float | None = None,
                  name_kana: str = "", designation: str = "", address: str = "", needs: tuple[str, ...] = (),
-                 *, site: Site | None = None):
+                 *, site: Site | None = None, chosen: bool = True, priority: float = 0.0):
         self.site = site if site is not None else Site(id=id, name=name, lat=lat, lon=lon, name_kana=name_kana,
                                                        designation=designation, address=address)
         self.needs = tuple(needs)  # subset of NEEDS
+        # chosen: the organizer picked it (always planned, even over the budget or indoors);
+        # otherwise a candidate the planner takes, highest priority first, while the time allows.
+        self.chosen = bool(chosen)
+        self.priority = float(priority)
 
     id = property(lambda self: self.site.id)
     name = property(lambda self: self.site.name)
@@ -135,7 +140,9 @@ class LeftOut:
 
     site_id: str
     name: str
-    reason: str  # a message key suffix: no_coords, suspect_coords, duplicate_id, no_id
+    # a message key suffix: no_coords, suspect_coords, duplicate_id, no_id; for candidates the
+    # planner did not take: over_budget, not_outdoors (an object kept indoors), intangible
+    reason: str
     line: int | None = None  # the CSV line, when the site came from a file
 
 
@@ -538,6 +545,279 @@ def split_and_route(dist: np.ndarray, xy_sites: np.ndarray, settings: PlanSettin
 
 
 # ---------------------------------------------------------------------------------------------
+# choosing sites: the team orienteering problem (a prize-collecting split)
+
+
+# The optimiser's distances are within 0.1 % of the geodesic legs the routes report: keep that
+# much of the budget in hand so a route that fits here fits on the sheet.
+_BUDGET_MARGIN = 0.002
+
+
+class _Chooser:
+    """Routes (orders of indices into ``dist``) filled with candidates under a per-team budget,
+    maximising the candidates' total priority (every team starts at the start).
+
+    Greedy insertion by priority per added minute (each candidate at its cheapest place in any
+    team's route), then rounds of: re-order each route (2-opt, Or-opt, kicks) to free time, fill
+    again, and swap a taken candidate for a better one that fits in its place. Each swap raises
+    the total priority, so the rounds end. Measured against the exact optimum in
+    bench/bench_plan.py."""
+
+    def __init__(self, dist: np.ndarray, orders: list[list[int]], fixed: set[int], profit: np.ndarray,
+                 settings: PlanSettings, budget: float, power: float = 1.0):
+        self.power = power
+        self.dist = dist
+        self.closed = settings.return_to_start
+        self.scale = settings.detour / settings.metres_per_minute
+        self.dwell = settings.minutes_per_site
+        self.budget = budget
+        self.orders = [list(o) for o in orders]
+        self.fixed = fixed  # chosen by hand: never swapped out
+        self.profit = profit
+        self.lengths = [route_length(dist, o, self.closed) for o in self.orders]
+
+    def time(self, c: int) -> float:
+        return self.lengths[c] * self.scale + self.dwell * len(self.orders[c])
+
+    def _edges(self, c: int) -> tuple[np.ndarray, np.ndarray]:
+        """The route's edges (u, v); v = -1 is the open end after the last site."""
+        seq = [0] + self.orders[c] + ([0] if self.closed else [-1])
+        return np.asarray(seq[:-1]), np.asarray(seq[1:])
+
+    def _insert_costs(self, c: int, cand: np.ndarray) -> np.ndarray:
+        """Extra metres to put each candidate on each edge of route ``c``: edges × candidates."""
+        d = self.dist
+        us, vs = self._edges(c)
+        vs0 = np.maximum(vs, 0)
+        return d[np.ix_(us, cand)] + np.where((vs == -1)[:, None], 0.0, d[np.ix_(vs0, cand)] - d[us, vs0][:, None])
+
+    def _reroute(self, c: int, kicks: int = 0) -> None:
+        order = order_route(self.dist, self.orders[c], self.closed, initial=self.orders[c], kicks=kicks)
+        length = route_length(self.dist, order, self.closed)
+        if length < self.lengths[c] - _EPS or kicks == 0:
+            self.orders[c], self.lengths[c] = order, length
+
+    def fill(self, pool: set[int]) -> bool:
+        """Insert candidates from ``pool`` while any fits, best priority per added minute first;
+        True if any was inserted. Only the team that changed is scored again."""
+        if not pool:
+            return False
+        cand = np.fromiter(sorted(pool), dtype=int)
+        alive = np.ones(len(cand), dtype=bool)
+        teams = len(self.orders)
+        score = np.full((teams, len(cand)), -np.inf)
+        where = np.zeros((teams, len(cand)), dtype=int)
+
+        def rescore(c: int) -> None:
+            cost = self._insert_costs(c, cand)
+            at = np.argmin(cost, axis=0)
+            extra = cost[at, np.arange(len(cand))] * self.scale + self.dwell
+            fits = alive & (self.time(c) + extra <= self.budget)
+            score[c] = np.where(fits, self.profit[cand] ** self.power / np.maximum(extra, 1e-6), -np.inf)
+            where[c] = at
+
+        for c in range(teams):
+            rescore(c)
+        added = False
+        while True:
+            flat = int(np.argmax(score))
+            c, i = divmod(flat, len(cand))
+            if not np.isfinite(score[c, i]):
+                return added
+            node = int(cand[i])
+            self.orders[c].insert(int(where[c, i]), node)
+            self.lengths[c] = route_length(self.dist, self.orders[c], self.closed)
+            pool.discard(node)
+            alive[i] = False
+            score[:, i] = -np.inf
+            self._reroute(c)
+            rescore(c)
+            added = True
+
+    def swap(self, pool: set[int]) -> bool:
+        """The best exchange that raises the total priority: a waiting candidate takes the place
+        of a planned one, which either moves to another team where it still fits, or, if it has
+        a lower priority, goes back to the waiting list. True if one was made."""
+        if not pool:
+            return False
+        cand = np.fromiter(sorted(pool), dtype=int)
+        d = self.dist
+        taken = np.asarray([x for o in self.orders for x in o if x not in self.fixed], dtype=int)
+        if not len(taken):
+            return False
+        # the cheapest other team each planned site would still fit in (-1: none)
+        team_of = {int(x): c for c, o in enumerate(self.orders) for x in o}
+        extra_in = np.vstack([self._insert_costs(c, taken).min(axis=0) * self.scale + self.dwell
+                              for c in range(len(self.orders))])
+        times = np.asarray([self.time(c) for c in range(len(self.orders))])
+        extra_in[times[:, None] + extra_in > self.budget] = np.inf
+        extra_in[[team_of[int(x)] for x in taken], np.arange(len(taken))] = np.inf
+        dest_of = {int(x): (int(np.argmin(extra_in[:, j])) if np.isfinite(extra_in[:, j].min()) else None)
+                   for j, x in enumerate(taken)}
+        best = None
+        for c, order in enumerate(self.orders):
+            if not order:
+                continue
+            us, vs = self._edges(c)
+            cost = self._insert_costs(c, cand)  # edges × candidates
+            # cheapest insertion over edges before k (lead[k]) and from k on (tail[k]): leaving out
+            # the two edges that touch the site taken out
+            inf_row = np.full((1, len(cand)), np.inf)
+            lead = np.vstack([inf_row, np.minimum.accumulate(cost, axis=0)])
+            tail = np.vstack([np.minimum.accumulate(cost[::-1], axis=0)[::-1], inf_row])
+            for i, v in enumerate(order):
+                if v in self.fixed:
+                    continue
+                dest = dest_of[v]
+                gain = self.profit[cand] - (0.0 if dest is not None else self.profit[v])
+                if not (gain > 1e-9).any():
+                    continue
+                prev, nxt = us[i], vs[i + 1]  # edges i and i+1 touch v
+                bridge_len = 0.0 if nxt == -1 else d[prev, nxt]
+                saved = d[prev, v] + (0.0 if nxt == -1 else d[v, nxt]) - bridge_len
+                bridge = d[prev, cand] + (0.0 if nxt == -1 else d[cand, nxt] - bridge_len)
+                extra = np.minimum(np.minimum(lead[i], tail[i + 2]), bridge)
+                new_time = times[c] + (extra - saved) * self.scale
+                ok = (new_time <= self.budget) & (gain > 1e-9)
+                if not ok.any():
+                    continue
+                score = np.where(ok, gain, -np.inf)
+                j = int(np.argmax(score))
+                if best is None or score[j] > best[0] + 1e-9:
+                    best = (float(score[j]), c, v, int(cand[j]), dest)
+        if best is None:
+            return False
+        _, c, v, u, dest = best
+        order = [x for x in self.orders[c] if x != v]
+        order.insert(int(np.argmin(self._insert_costs_for(order, u))), u)
+        self.orders[c] = order
+        self.lengths[c] = route_length(d, order, self.closed)
+        self._reroute(c)
+        pool.discard(u)
+        if dest is None:
+            pool.add(v)
+        else:
+            target = self.orders[dest]
+            target.insert(int(np.argmin(self._insert_costs_for(target, v))), v)
+            self.lengths[dest] = route_length(d, target, self.closed)
+            self._reroute(dest)
+        return True
+
+    def _insert_costs_for(self, order: list[int], u: int) -> np.ndarray:
+        d = self.dist
+        seq = [0] + order + ([0] if self.closed else [])
+        costs = [d[a, u] + d[u, b] - d[a, b] for a, b in zip(seq[:-1], seq[1:])]
+        if not self.closed:
+            costs.append(d[seq[-1], u])
+        return np.asarray(costs)
+
+    def improve(self, pool: set[int], rounds: int = 30) -> None:
+        """Fill and swap until nothing changes (a local optimum)."""
+        for _ in range(rounds):
+            changed = self.fill(pool)
+            while self.swap(pool):
+                changed = True
+                self.fill(pool)
+            if not changed:
+                break
+
+    def value(self) -> float:
+        return float(sum(self.profit[i] for o in self.orders for i in o))
+
+    def state(self, pool: set[int]) -> tuple:
+        return self.value(), [list(o) for o in self.orders], list(self.lengths), set(pool)
+
+    def _shake(self, pool: set[int], start: int, size: int) -> set[int]:
+        """Take ``size`` consecutive candidates out of every route from position ``start``."""
+        out: set[int] = set()
+        for c, order in enumerate(self.orders):
+            free = [k for k, x in enumerate(order) if x not in self.fixed]
+            if not free:
+                continue
+            picked = {order[free[(start + j) % len(free)]] for j in range(min(size, len(free)))}
+            self.orders[c] = [x for x in order if x not in picked]
+            self.lengths[c] = route_length(self.dist, self.orders[c], self.closed)
+            out |= picked
+        pool |= out
+        return out
+
+    def search(self, pool: set[int], shakes: int) -> set[int]:
+        """Iterated local search after Vansteenwegen et al. (2009, ILS for the team orienteering
+        problem): shake a run of sites out of every route, fill again, keep the best seen; the run
+        grows while nothing better turns up, and the search goes on from the shaken solution.
+        Deterministic. Returns the pool of the best solution."""
+        self.improve(pool)
+        best = self.state(pool)
+        start, size = 0, 1
+        for _ in range(shakes):
+            longest = max((len(o) for o in self.orders), default=0)
+            if longest == 0:
+                break
+            out = self._shake(pool, start, size)
+            others = pool - out  # the sites just taken out wait one fill: try something else first
+            self.fill(others)
+            pool &= others | out
+            self.improve(pool, rounds=2)
+            if self.value() > best[0] + 1e-9:
+                best = self.state(pool)
+                size = 1
+            else:
+                size += 1
+                if size > max(1, longest // 2 + 1):
+                    size = 1
+            start += size
+        _, orders, lengths, pool = best
+        self.orders, self.lengths = orders, lengths
+        return pool
+
+    def polish(self, pool: set[int]) -> set[int]:
+        """Iterated local search on each final route, then fill the time it frees."""
+        for c in range(len(self.orders)):
+            self._reroute(c, kicks=polish_kicks(len(self.orders[c])))
+        self.improve(pool)
+        return pool
+
+
+def _shakes(candidates: int) -> int:
+    """ILS rounds: many for small lists (they then reach the optimum in most cases, see
+    bench/bench_plan.py), fewer for long ones (keeps 300 candidates under the 2 s target)."""
+    return max(5, min(100, 2000 // max(candidates, 1)))
+
+
+def choose_and_route(dist: np.ndarray, xy_sites: np.ndarray, n_chosen: int, profit: np.ndarray,
+                     settings: PlanSettings) -> list[list[int]]:
+    """Site indices (1-based, into ``dist``) per team, in walking order: every chosen site (the
+    first ``n_chosen``), split and balanced as :func:`split_and_route` does, plus the candidates
+    (the rest) that fit each team's time budget, highest total priority first."""
+    n = len(xy_sites)
+    if n_chosen:
+        sub = split_and_route(dist[: n_chosen + 1, : n_chosen + 1], xy_sites[:n_chosen], settings)
+    else:
+        sub = [[] for _ in range(settings.teams)]
+    budget = settings.minutes * (1 - _BUDGET_MARGIN)
+    best = None
+    # Two ways of ranking insertions (priority per minute, and priority squared per minute,
+    # which favours high priorities); the larger total priority wins, then the shorter walk.
+    for power in (1.0, 2.0):
+        chooser = _Chooser(dist, sub, set(range(1, n_chosen + 1)), profit, settings, budget, power)
+        pool = chooser.search(set(range(n_chosen + 1, n + 1)), shakes=_shakes(n - n_chosen))
+        chooser.polish(pool)
+        key = (round(chooser.value(), 6), -round(sum(chooser.lengths), 3))
+        if best is None or key > best[0]:
+            best = (key, chooser)
+    orders = [list(o) for o in best[1].orders]
+
+    def bearing(order):
+        if not order:
+            return 999.0
+        x, y = xy_sites[order[0] - 1]
+        return (math.degrees(math.atan2(x, y)) + 360) % 360
+    if not n_chosen:  # teams numbered clockwise from north, as split_and_route numbers them
+        orders = sorted(orders, key=bearing)
+    return orders
+
+
+# ---------------------------------------------------------------------------------------------
 # plans
 
 
@@ -568,8 +848,14 @@ def build_route(team: int, sites: list[PlanSite], settings: PlanSettings) -> Tea
 def make_plan(sites: list[PlanSite], settings: PlanSettings, left_out: list[LeftOut] | None = None) -> Plan:
     """Split ``sites`` into ``settings.teams`` teams and order each route.
 
-    Every site with a valid coordinate is in exactly one route; sites without one go to
-    ``left_out`` with a reason (nothing is dropped silently)."""
+    Sites the organizer chose (``PlanSite.chosen``, the default) are each in exactly one route,
+    over the budget if need be (the plan then warns). Candidates (``chosen=False``) are taken
+    only while every team stays within ``settings.minutes``, highest priority first, and only
+    places a team can photograph (:mod:`wikitown.walk.outdoors`); with no budget every outdoor
+    candidate is planned. Everything not planned is in ``left_out`` with its reason (nothing is
+    dropped silently)."""
+    from wikitown.walk.outdoors import outdoor_reason
+
     settings = replace(settings).validate()
     usable, left = [], list(left_out or [])
     seen: set[str] = set()
@@ -578,22 +864,34 @@ def make_plan(sites: list[PlanSite], settings: PlanSettings, left_out: list[Left
             left.append(LeftOut(s.id, s.name, "duplicate_id"))
         elif not valid_coord(s.lat, s.lon):
             left.append(LeftOut(s.id, s.name, "no_coords"))
+        elif not s.chosen and outdoor_reason(s.site):
+            seen.add(s.id)
+            left.append(LeftOut(s.id, s.name, outdoor_reason(s.site)))
         else:
             seen.add(s.id)
             usable.append(s)
+    chosen = [s for s in usable if s.chosen]
+    candidates = sorted((s for s in usable if not s.chosen), key=lambda s: (-s.priority, s.id))
+    budgeted = settings.minutes is not None and bool(candidates)
     notes: list[tuple[str, dict]] = []
-    if usable and settings.teams > len(usable):
+    if usable and settings.teams > len(usable) and not budgeted:
         notes.append(("plan.note.more_teams_than_sites", {"teams": settings.teams, "sites": len(usable)}))
     if not usable:
         return Plan(settings, [build_route(c + 1, [], settings) for c in range(settings.teams)], left, notes)
-    lats = [settings.start_lat] + [s.lat for s in usable]
-    lons = [settings.start_lon] + [s.lon for s in usable]
+    ordered = chosen + candidates
+    lats = [settings.start_lat] + [s.lat for s in ordered]
+    lons = [settings.start_lon] + [s.lon for s in ordered]
     dist = distance_matrix(lats, lons)
     xy = _local_xy(lats[1:], lons[1:], settings.start_lat, settings.start_lon)
-    orders = split_and_route(dist, xy, settings)
-    routes = [build_route(c + 1, [usable[i - 1] for i in order], settings) for c, order in enumerate(orders)]
-    plan = Plan(settings, routes, left, notes)
-    return plan
+    if budgeted:
+        profit = np.concatenate([[0.0], [max(s.priority, 0.0) + 1.0 for s in ordered]])  # +1: every site counts
+        orders = choose_and_route(dist, xy, len(chosen), profit, settings)
+        taken = {i for order in orders for i in order}
+        left += [LeftOut(s.id, s.name, "over_budget") for i, s in enumerate(ordered, start=1) if i not in taken]
+    else:
+        orders = split_and_route(dist, xy, settings)
+    routes = [build_route(c + 1, [ordered[i - 1] for i in order], settings) for c, order in enumerate(orders)]
+    return Plan(settings, routes, left, notes)
 
 
 def replan_routes(plan: Plan, sites_by_team: dict[int, list[PlanSite]]) -> Plan:
@@ -704,6 +1002,7 @@ def _truthy(value) -> bool:
 # where sites come from, where plans go
 
 SETTINGS_KEY = "plan.settings"
+LEFT_OUT_KEY = "plan.left_out"  # the plan's left-out sites and why, as made (list of LeftOut dicts)
 USABLE_COORDS = ("ok", "geocoded")  # 'suspect' and 'missing' points are not walked to
 REQUIRED_CSV = ("site_id", "name", "lat", "lon")
 MAX_CSV_BYTES = 50 * 1024 * 1024
@@ -760,6 +1059,10 @@ def sort_usable(rows: list[tuple[dict, int | None]]) -> tuple[list[PlanSite], li
 def read_sites_csv(path) -> tuple[list[PlanSite], list[LeftOut]]:
     """Sites from a sites CSV (``wikitown.store.sites.CSV_COLUMNS``; at least site_id, name, lat, lon).
 
+    Without a ``selected`` column every row is chosen (the file is the organizer's list). With one
+    (the app's sites export), the selected rows are chosen; when none is, every row is a
+    candidate the planner picks from by priority (a ``priority`` column is used when present).
+
     UTF-8 (with or without BOM), Shift_JIS (cp932) or EUC-JP, read as the importer reads lists. Rows that cannot be walked to are
     returned in the second list with their CSV line number."""
     import csv
@@ -768,6 +1071,7 @@ def read_sites_csv(path) -> tuple[list[PlanSite], list[LeftOut]]:
 
     if Path(path).stat().st_size > MAX_CSV_BYTES:  # checked before reading it into memory
         raise InputError(f"{path}: the file is larger than 50 MB", key="plan.error.csv_too_big", path=str(path))
+    from wikitown.core.csvout import unguard
     from wikitown.sources.opendata import decode_bytes  # the one reader of Japanese CSV encodings
 
     try:
@@ -783,22 +1087,57 @@ def read_sites_csv(path) -> tuple[list[PlanSite], list[LeftOut]]:
                          path=str(path), columns=", ".join(missing))
     rows = []
     for row in reader:
-        clean = {(k or "").strip(): v for k, v in row.items() if k is not None}
+        # a sites CSV wikitown exported has formula-like cells guarded with ' (core.csvout): undo that
+        clean = {(k or "").strip(): unguard(v) for k, v in row.items() if k is not None}
         if not any((v or "").strip() for v in clean.values() if isinstance(v, str)):
             continue
         rows.append((clean, reader.line_num))
-    return sort_usable(rows)
+    if "selected" not in columns:  # a list made for the walk: every row is the organizer's choice
+        return sort_usable(rows)
+    return _chosen_or_candidates(rows)
+
+
+def _row_priority(row: dict) -> float:
+    """A site's priority (``gaps.collect.priority``, without the distance term: the planner weighs
+    walking itself); a CSV's own ``priority`` column wins when it holds a number."""
+    own = _float_or_none(row.get("priority")) if not _blank(row.get("priority")) else None
+    if own is not None:
+        return own
+    from wikitown.gaps.collect import priority
+
+    photo = row.get("has_photo")
+    if isinstance(photo, str):
+        photo = None if not photo.strip() else _truthy(photo)
+    values = {k: (None if _blank(v) or v == "" else v) for k, v in row.items()}
+    return priority({**values, "has_photo": photo, "lat": None, "lon": None})
+
+
+def _chosen_or_candidates(rows: list[tuple[dict, int | None]]) -> tuple[list[PlanSite], list[LeftOut]]:
+    """The selected rows, each chosen by hand; or, when none is selected, every row as a
+    candidate the planner picks from by priority."""
+    picked = [(r, line) for r, line in rows if _truthy(r.get("selected"))]
+    usable, left = sort_usable(picked or rows)
+    from wikitown.core.normalize import nfkc
+
+    by_id: dict[str, dict] = {}
+    for r, _line in picked or rows:
+        by_id.setdefault(nfkc(r.get("site_id") or r.get("id")), r)
+    for site in usable:
+        site.chosen = bool(picked)
+        site.priority = _row_priority(by_id.get(site.id, {}))
+    return usable, left
 
 
 def event_sites(store) -> tuple[list[PlanSite], list[LeftOut], str]:
-    """The sites an event's walk plans: the selected ones, or every site when none is selected.
+    """The sites an event's walk plans: the selected ones (each chosen by hand), or, when none is
+    selected, every site as a candidate the planner picks from by priority within the budget.
     Returns (walkable sites, left-out sites, scope) with scope ``"selected"`` or ``"all"``."""
     from wikitown.store.sites import load_sites, site_values
 
     rows = [{**site_values(s), "id": s.id} for s in load_sites(store, order_by="id")]
     chosen = [r for r in rows if r.get("selected")]
     scope = "selected" if chosen else "all"
-    usable, left = sort_usable([(r, None) for r in (chosen or rows)])
+    usable, left = _chosen_or_candidates([(r, None) for r in rows])
     return usable, left, scope
 
 
@@ -813,6 +1152,7 @@ def save_plan(store, plan: Plan) -> None:
         if rows:
             conn.execute(plan_assignments.insert(), rows)
         store.set_kv(SETTINGS_KEY, plan.settings.to_dict(), conn=conn)
+        store.set_kv(LEFT_OUT_KEY, [asdict(x) for x in plan.left_out], conn=conn)
 
 
 def load_plan(store) -> Plan | None:
@@ -841,7 +1181,9 @@ def load_plan(store) -> Plan | None:
         site = by_id.get(r["id"])
         if site is not None and 1 <= r["team"] <= settings.teams:
             teams.setdefault(r["team"], []).append(site)
-    empty = Plan(settings, [], left, [])
+    made = [LeftOut(**{k: x.get(k) for k in ("site_id", "name", "reason", "line")})
+            for x in store.get_kv(LEFT_OUT_KEY) or [] if isinstance(x, dict) and x.get("reason")]
+    empty = Plan(settings, [], made + [x for x in left if x.site_id not in {m.site_id for m in made}], [])
     return replan_routes(empty, teams)
 
 
@@ -856,25 +1198,17 @@ def plan_event(event, settings: PlanSettings, *, save: bool = True) -> tuple[Pla
 
 
 def plan_csv_bytes(plan: Plan) -> bytes:
-    """``plan.csv``: site_id, team, order, leg_m, arrival_min (and the name, for people), UTF-8."""
-    import csv
-    import io
+    """``plan.csv``: site_id, team, order, leg_m, arrival_min (and the name, for people); UTF-8 with
+    a BOM, names never a formula (core.csvout)."""
+    from wikitown.core.csvout import csv_bytes, dict_rows
 
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, ["site_id", "team", "order", "leg_m", "arrival_min", "name"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(plan.rows())
-    return buf.getvalue().encode("utf-8")
+    columns = ["site_id", "team", "order", "leg_m", "arrival_min", "name"]
+    return csv_bytes(columns, dict_rows(columns, plan.rows()))
 
 
 def left_out_csv_bytes(plan: Plan) -> bytes:
     """``left_out.csv``: the sites in no route and why (reason codes as in ``LeftOut``)."""
-    import csv
-    import io
+    from wikitown.core.csvout import csv_bytes
 
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["site_id", "name", "reason", "line"])
-    for item in plan.left_out:
-        writer.writerow([item.site_id, item.name, item.reason, item.line if item.line is not None else ""])
-    return buf.getvalue().encode("utf-8")
+    return csv_bytes(["site_id", "name", "reason", "line"],
+                     ([x.site_id, x.name, x.reason, x.line] for x in plan.left_out))

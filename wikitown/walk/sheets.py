@@ -1,8 +1,8 @@
 """Printed team sheets: one A4 PDF per team.
 
-Japanese text uses reportlab's built-in Japanese CID fonts (``HeiseiKakuGo-W5`` for sans,
-``HeiseiMin-W3`` for serif): nothing to download, and PDF viewers (and poppler's pdftotext,
-with poppler-data) map them to real Unicode text. Each sheet carries the team's name, its route
+All text uses one embedded Japanese TrueType font (:mod:`wikitown.core.pdffont`: IPAexGothic, a
+subset of the glyphs used), so a PC or print shop without Japanese fonts prints the sheet as
+seen, and the text still copies and searches as real text. Each sheet carries the team's name, its route
 in order (name, reading, designation, address, what is needed there, arrival time), a sketch of
 the route drawn from the coordinates (no map tiles offline: points, lines, a scale bar and
 north), and a QR code of the participant join link.
@@ -23,15 +23,14 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from wikitown.core.fsutil import atomic_write_bytes
+from wikitown.core.pdffont import FONT_NAME, register_japanese_font
 from wikitown.core.i18n import t
 from wikitown.walk.planner import Plan, TeamRoute, _local_xy
 
-SANS = "HeiseiKakuGo-W5"
-SERIF = "HeiseiMin-W3"
+SANS = FONT_NAME  # every string on a sheet, Latin labels of the sketch too: all embedded
 DEFAULT_BASE_URL = "http://localhost:8501"
 PAGE_W, PAGE_H = A4
 MARGIN = 14 * mm
@@ -45,9 +44,7 @@ TEAM_COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"
 
 
 def _register_fonts() -> None:
-    for name in (SANS, SERIF):
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(UnicodeCIDFont(name))
+    register_japanese_font()
 
 
 SERVED_URL_KEY = "serve.public_url"  # the address ``serve`` last printed, kept in the event's store
@@ -181,19 +178,19 @@ def _labels(pts, seqs) -> list[tuple[float, float, str]]:
 
 
 def _marker(drawing: Drawing, x: float, y: float, label: str, colour) -> None:
-    half = max(_RADIUS, pdfmetrics.stringWidth(label, "Helvetica-Bold", 6.5) / 2 + 2)
+    half = max(_RADIUS, pdfmetrics.stringWidth(label, SANS, 6.5) / 2 + 2)
     if half <= _RADIUS:
         drawing.add(Circle(x, y, _RADIUS, fillColor=colors.white, strokeColor=colour, strokeWidth=1))
     else:
         drawing.add(Rect(x - half, y - _RADIUS, 2 * half, 2 * _RADIUS, rx=_RADIUS, ry=_RADIUS,
                          fillColor=colors.white, strokeColor=colour, strokeWidth=1))
-    drawing.add(String(x, y - 2.5, label, fontName="Helvetica-Bold", fontSize=6.5, textAnchor="middle"))
+    drawing.add(String(x, y - 2.5, label, fontName=SANS, fontSize=6.5, textAnchor="middle"))
 
 
 def _panel(route: TeamRoute, xy, closed: bool, bbox, width: float, height: float, box=None) -> Drawing:
     """One panel of the sketch: the legs clipped to the panel, start, numbered stops, scale, north.
     ``box`` (a bbox in metres) is outlined: the area the detail panel shows."""
-    drawing = Drawing(width, height)
+    drawing = Drawing(width, height, initialFontName=SANS)
     drawing.add(Rect(0, 0, width, height, strokeColor=colors.grey, fillColor=None, strokeWidth=0.5))
     scale, to_pt = _fit(bbox, width, height)
     pts = [to_pt(x, y) for x, y in xy]
@@ -214,7 +211,7 @@ def _panel(route: TeamRoute, xy, closed: bool, bbox, width: float, height: float
     sx, sy = pts[0]
     if inside(sx, sy):
         drawing.add(Rect(sx - 4, sy - 4, 8, 8, fillColor=colors.black, strokeColor=colors.white))
-        drawing.add(String(sx + 6, sy - 3, "S", fontName="Helvetica-Bold", fontSize=9))
+        drawing.add(String(sx + 6, sy - 3, "S", fontName=SANS, fontSize=9))
     for x, y, label in _labels(pts[1:], [stop.seq for stop in route.stops]):
         if inside(x, y):
             _marker(drawing, x, y, label, colour)
@@ -224,11 +221,11 @@ def _panel(route: TeamRoute, xy, closed: bool, bbox, width: float, height: float
     drawing.add(Rect(3, 3, nice * scale + 6, 15, fillColor=colors.white, strokeColor=None))
     drawing.add(Line(6, 6, 6 + nice * scale, 6, strokeWidth=1.5))
     label = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"
-    drawing.add(String(6, 9, label, fontName="Helvetica", fontSize=7))
+    drawing.add(String(6, 9, label, fontName=SANS, fontSize=7))
     drawing.add(Line(width - 10, height - 22, width - 10, height - 8, strokeWidth=1.2))
     drawing.add(PolyLine([width - 13, height - 12, width - 10, height - 7, width - 7, height - 12],
                          strokeWidth=1.2))
-    drawing.add(String(width - 10, height - 31, "N", fontName="Helvetica-Bold", fontSize=8, textAnchor="middle"))
+    drawing.add(String(width - 10, height - 31, "N", fontName=SANS, fontSize=8, textAnchor="middle"))
     return drawing
 
 
@@ -268,6 +265,7 @@ def route_sketch(route: TeamRoute, plan: Plan, width: float = SKETCH_W, height: 
 
     When stops crowd together at the scale of the whole route, the sketch has two panels: the
     whole route (with the crowded area outlined) and that area enlarged."""
+    _register_fonts()
     s = plan.settings
     lats = [s.start_lat] + [x.site.lat for x in route.stops]
     lons = [s.start_lon] + [x.site.lon for x in route.stops]
@@ -287,7 +285,7 @@ def route_sketch(route: TeamRoute, plan: Plan, width: float = SKETCH_W, height: 
     half = (width - 3 * mm) / 2
     margin = max(max(cx) - min(cx), max(cy) - min(cy), 100.0) * 0.12
     detail = (min(cx) - margin, min(cy) - margin, max(cx) + margin, max(cy) + margin)
-    drawing = Drawing(width, height)
+    drawing = Drawing(width, height, initialFontName=SANS)
     left = _panel(route, xy, closed, whole, half, height, box=detail)
     right = _panel(route, xy, closed, detail, half, height)
     right.translate(half + 3 * mm, 0)
@@ -317,7 +315,9 @@ def team_sheet_pdf(route: TeamRoute, plan: Plan, *, event_name: str = "", join_l
     if s.minutes:
         summary += " " + tr("plan.sheet.budget", duration=_hm(s.minutes, lang))
     header.append(Paragraph(escape(summary), head))
-    header.append(Paragraph(escape(tr("plan.sheet.start", lat=f"{s.start_lat:.5f}", lon=f"{s.start_lon:.5f}")
+    start_key = "plan.sheet.start_named" if s.start_label else "plan.sheet.start"
+    header.append(Paragraph(escape(tr(start_key, lat=f"{s.start_lat:.5f}", lon=f"{s.start_lon:.5f}",
+                                      label=s.start_label)
                                    + " " + tr("plan.sheet.return" if s.return_to_start else "plan.sheet.no_return")),
                             small))
     if route.over_min > 0:
@@ -326,7 +326,7 @@ def team_sheet_pdf(route: TeamRoute, plan: Plan, *, event_name: str = "", join_l
     if join_link:
         header.append(Paragraph(escape(tr("plan.sheet.join", code=code)), small))
     header_table = Table([[h] for h in header], colWidths=[text_w], hAlign="LEFT")
-    header_table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 1),
+    header_table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), SANS), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 1),
                                       ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
     story += [header_table, Spacer(1, 4 * mm)]
     if route.stops:
@@ -350,6 +350,7 @@ def team_sheet_pdf(route: TeamRoute, plan: Plan, *, event_name: str = "", join_l
     widths = [8 * mm, 14 * mm, 52 * mm, 30 * mm, 46 * mm, 24 * mm, 8 * mm]
     table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), SANS),  # the table's own default is Helvetica (not embedded)
         ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -378,7 +379,9 @@ def team_sheet_pdf(route: TeamRoute, plan: Plan, *, event_name: str = "", join_l
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                             bottomMargin=MARGIN, title=f"{event_name} {tr('plan.team_name', team=route.team)}",
-                            author="wikitown", lang=lang)
+                            author="wikitown", lang=lang,
+                            # the canvas starts in Helvetica unless told otherwise: named, never embedded
+                            initialFontName=SANS)
     doc.build(story, onFirstPage=first_page, onLaterPages=later_pages)
     return buf.getvalue()
 
