@@ -269,3 +269,32 @@ def test_opendata_url_and_licence_from_event_toml(tmp_path):
     text = review.current_wikitext(event.store, draft.id)
     assert ("{{Cite web|和書|url=https://example.org/list.csv|title=焼津市 文化財一覧|publisher=焼津市|"
             "accessdate=2026-11-20|type=オープンデータ、CC BY 2.1 JP}}") in text
+
+
+def test_a_list_imported_without_an_opendata_entry_is_cited_by_its_drafts(tmp_path):
+    """`sites import --event` (and the app's Sites page) add no [[opendata]] entry: the drafts'
+    facts still cite the file they came from (the attribution's URL and licence when it has them)."""
+    from tests.harness.requirements import shared_data
+    from wikitown.drafts.register import register_opendata, sources_for_site
+    from wikitown.gaps.collect import import_files
+    from wikitown.store.sites import load_sites
+
+    event = create_event(tmp_path / "ev", name="谷根千", lat=35.725, lon=139.775, radius_km=20,
+                         municipality="台東区")
+    event.config.attribution = "東京都の文化財一覧 https://example.lg.jp/bunkazai.csv CC BY 4.0"
+    # the constructed Tokyo list: the municipality column empty, sites in three wards
+    path = shared_data("opendata", "tokyo_wards_constructed", "bunkazai_tokyo_sjis.csv")
+    assert not import_files(event, [(path, {})]).failures
+    assert event.config.opendata == []
+    first = register_opendata(event)
+    assert len(first) == 1 and register_opendata(event) == first  # idempotent
+    site = next(s for s in load_sites(event.store) if s.name == "根津神社")
+    (source, _pages), = sources_for_site(event.store, site.id)
+    assert (source.kind, source.title, source.url, source.data["licence"], source.publisher) == \
+        ("dataset", "bunkazai_tokyo_sjis.csv", "https://example.lg.jp/bunkazai.csv", "CC BY 4.0", "")
+    built, _ = drafts.open_draft(event, site.id, check_wiki=False)
+    text = review.current_wikitext(event.store, built.id)
+    lead = text.split("\n\n")[1] if text.startswith("{{") else text.split("\n\n")[0]
+    assert "<ref" in lead and "https://example.lg.jp/bunkazai.csv" in text
+    assert "台東区" not in text  # a list of several wards is not published by the event's ward
+    event.close()

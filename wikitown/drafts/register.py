@@ -154,22 +154,28 @@ def import_wikitext(store: Store, wikitext: str, *, added_by: str = "", site_ids
 
 
 def register_opendata(event) -> list[int]:
-    """The event's open data files (``[[opendata]]`` in event.toml) as dataset sources, each linked
-    to the sites it supplied: the facts of a generated draft come from them, so they are cited.
+    """The event's open data files as dataset sources, each linked to the sites it supplied: the
+    facts of a generated draft come from them, so they are cited. Files in ``[[opendata]]`` (event.toml)
+    with their name, URL and licence; a file imported without an entry there (``sites import --event``,
+    the app's Sites page) under its file name, with the attribution's URL and licence if any.
 
     Idempotent. The dataset's URL is the first web address in the event's attribution, if any;
-    its access date is the day the file was imported."""
+    its access date is the day the file was imported; its publisher the municipality its sites lie in."""
     import re
     from pathlib import Path
+    from types import SimpleNamespace
 
-    from wikitown.store.sites import sites_of_source
+    from wikitown.store.sites import opendata_sources, sites_of_source, table_rows
 
     cfg = event.config
     url_match = re.search(r"https?://[^\s)）]+", cfg.attribution or "")
     ids = []
     attribution_licence = licence_in(cfg.attribution or "")
     with event.store.write() as c:
-        for entry in cfg.opendata:
+        configured = {f"opendata:{Path(entry.file).name}": entry for entry in cfg.opendata}
+        imported = [SimpleNamespace(file=label.split(":", 1)[1], name="")
+                    for label in opendata_sources(c) if label not in configured]
+        for entry in [*cfg.opendata, *imported]:
             label = f"opendata:{Path(entry.file).name}"
             rows = sites_of_source(c, label)
             if not rows:
@@ -179,7 +185,11 @@ def register_opendata(event) -> list[int]:
             licence = getattr(entry, "licence", "") or attribution_licence
             if licence:
                 data["licence"] = licence
-            source = Source("dataset", entry.name or Path(entry.file).name, publisher=cfg.area.municipality,
+            # Who publishes it: the one municipality its sites lie in; the event's when they name none; nobody
+            # named when they lie in several (a list of several wards is not the event ward's).
+            towns = {r["municipality"] for r in table_rows(c, [sid for sid, _ in rows]) if r["municipality"]}
+            publisher = towns.pop() if len(towns) == 1 else ("" if towns else cfg.area.municipality)
+            source = Source("dataset", entry.name or Path(entry.file).name, publisher=publisher,
                             url=getattr(entry, "url", "") or (url_match.group(0) if url_match else ""),
                             access_date=fetched, added_by="wikitown", data=data)
             source_id = add_source(event.store, source, conn=c)

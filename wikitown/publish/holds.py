@@ -128,7 +128,8 @@ def hold_reasons(*, photo_lat, photo_lon, site_lat, site_lon, taken: str, long_s
     others = [c for c in creators if names_someone_else(c, credited)]
     if others:
         reasons.append(("publish.hold.embedded_author", {"names": ", ".join(others),
-                                                         "credit": ", ".join(c for c in credited if c) or "-"}))
+                                                         "credit": ", ".join(dict.fromkeys(
+                                                             c.strip() for c in credited if c.strip())) or "-"}))
     if long_side is not None and long_side < min_long_side:
         reasons.append(("publish.hold.small", {"size": long_side, "limit": min_long_side}))
     if not taken:

@@ -373,6 +373,10 @@ def _plan_files(event, plan: Plan, api: MediaWikiAPI, journal: dict, progress, o
             continue
         seen.add(key)
         uploader, own_work = _route(plan, row, own_accounts)
+        went_up = journal.get(key) or {}
+        payload = (went_up.get("payload") or {}) if went_up.get("status") == "done" else {}
+        if "own_work" in payload:  # a file on the wiki keeps the route it went up by, whoever signs in now
+            uploader, own_work = payload.get("uploader") or uploader, bool(payload["own_work"])
         author = row.credit.strip() or row.wiki_user.strip()
         ticket = "" if own_work else (tickets.get(decisions.author_key(author)) or
                                       tickets.get(decisions.author_key(row.wiki_user)) or "")

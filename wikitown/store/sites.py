@@ -234,6 +234,12 @@ def sites_of_source(conn: sa.Connection, source: str) -> list[tuple[str, str]]:
         sa.select(site_provenance.c.site_id, site_provenance.c.fetched_at).where(site_provenance.c.source == source))]
 
 
+def opendata_sources(conn: sa.Connection) -> list[str]:
+    """Every ``opendata:<file>`` source that supplied a site, configured in event.toml or not."""
+    return sorted(conn.execute(sa.select(site_provenance.c.source).distinct()
+                               .where(site_provenance.c.source.like("opendata:%"))).scalars())
+
+
 def all_site_ids(conn: sa.Connection) -> set[str]:
     return set(conn.execute(sa.select(sites.c.id)).scalars())
 
