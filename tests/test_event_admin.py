@@ -15,7 +15,7 @@ def events(demo_env):
 
 
 def _organizer():
-    return signed_in("organizer", "ja", timeout=60)
+    return signed_in("organizer", "ja", timeout=60, view="event")
 
 
 def _fill(at, **values):
@@ -40,7 +40,7 @@ def test_create_event_in_the_app(events):
 
 
 @pytest.mark.parametrize("slug,center,message", [
-    ("../escape", "34.34,134.04", "slug"),
+    ("../escape", "34.34,134.04", "フォルダー名「../escape」は使えません"),
     ("ok-slug", "north", "緯度と経度"),
 ])
 def test_bad_input_is_named_and_nothing_is_made(events, slug, center, message):

@@ -230,6 +230,8 @@ def _assert_markdown_is_text(md: str) -> None:
 need("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from tests.harness.apptest import open_view  # noqa: E402
+
 MARKDOWN_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success")
 
 
@@ -281,13 +283,18 @@ def test_participant_my_finds_shows_hostile_note_and_fields_as_text(hostile_even
 def test_organizer_finds_queue_sites_table_and_report_show_text(hostile_event):
     ev, _pid, _sid, _ = hostile_event
     at = _app(ev, "organizer.py", "organizer")
-    _assert_app_shows_text(at)
-    frames = [e.value for e in at.dataframe]
+    # Only the open view is drawn: walk the sites, finds and report views
+    frames, markdown = [], []
+    for view in ("sites", "finds", "report"):
+        open_view(at, view)
+        _assert_app_shows_text(at)
+        frames += [e.value for e in at.dataframe]
+        markdown += [m.value for m in at.markdown]
     cells = {str(v) for f in frames for col in f.columns for v in f[col].tolist()}
     assert ALL in cells  # the finds table: a data grid, which draws text
     assert any(PAYLOADS["script"] in c for c in cells)  # the sites table: the CSV's names as text
     # The report tab renders its Markdown export: every payload there is escaped
-    report_md = [m.value for m in at.markdown if "Participants" in m.value or "参加者" in m.value]
+    report_md = [m for m in markdown if "Participants" in m or "参加者" in m]
     assert report_md, [m.value[:40] for m in at.markdown]
     _assert_markdown_is_text(report_md[0])
 
@@ -424,6 +431,7 @@ def test_publish_plan_labels_escape_a_site_named_with_markdown(tmp_path, monkeyp
     at.text_input[0].input("organizer-passphrase-123")
     at.button[0].click()
     at.run()
+    open_view(at, "publish")
     next(w for w in at.text_input if w.label == "Where photos go").input(mediawiki.api_url)
     next(w for w in at.text_input if w.label == "Where drafts go").input(mediawiki.api_url)
     next(w for w in at.button if w.label == "Build the plan").click()

@@ -171,6 +171,7 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
     goto_app(org, f"{app}/organizer")
     _sign_in(org, DEMO_PASSPHRASES["organizer"])
     org.get_by_role("tab", name="イベント", exact=True).click()
+    wait_for_app(org)  # a tab opens its view on the server
     form = org.get_by_test_id("stForm")
     for label, value in (("イベント名", "焼津まち歩きウィキペディアタウン"), ("フォルダー名", SLUG),
                          ("中心の緯度,経度", f"{CENTRE[0]},{CENTRE[1]}"), ("市区町村名", "焼津市"),
@@ -185,6 +186,7 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
 
     # Sites tab: the municipal CSV, then the sources and the wiki
     org.get_by_role("tab", name="文化財・スポット").click()
+    wait_for_app(org)  # a tab opens its view on the server
     sources = org.get_by_test_id("stExpander").filter(has_text="情報源")
     _open(sources)
     sources.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
@@ -225,8 +227,9 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
 
     # Plan: two teams
     org.get_by_role("tab", name="班分け・ルート").click()
+    wait_for_app(org)  # a tab opens its view on the server
     org.get_by_text(f"選んだ文化財 {len(chosen)} 件を計画します。").wait_for()
-    org.get_by_label("チーム数").fill("2")
+    org.get_by_label("チーム数", exact=True).fill("2")
     org.get_by_role("button", name="計画する").click()
     wait_for_app(org)
     org.get_by_text("計画を作って保存しました。").wait_for()
@@ -334,6 +337,7 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
 
     # 4. Organizer publishes to the loopback wiki ------------------------------------------------------
     org.get_by_role("tab", name="公開").click()
+    wait_for_app(org)  # a tab opens its view on the server
     for label, value in (("写真の送り先", mediawiki.api_url), ("下書きの送り先", mediawiki.api_url),
                          ("BotPassword のログイン名（利用者名@アプリ名）", mediawiki.bot_login_name),
                          (SECRET_LABEL, mediawiki.bot_secret)):
@@ -349,6 +353,7 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
 
     # 5. The report, confirmed by the wiki, against the wiki's own API ---------------------------------
     org.get_by_role("tab", name="報告").click()
+    wait_for_app(org)  # a tab opens its view on the server
     org.get_by_role("button", name="ウィキで確認する").click()
     wait_for_app(org, timeout=60_000)
     confirmed = org.get_by_text(re.compile("^ウィキ上で確認：")).first

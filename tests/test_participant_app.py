@@ -4,7 +4,7 @@ and the organizer's queue tab."""
 
 from streamlit.testing.v1 import AppTest
 
-from tests.harness.apptest import click, texts
+from tests.harness.apptest import click, open_view, texts
 
 from tests.harness.requirements import shared_data
 from wikitown.app.participant import GEO_KEY, PID_KEY
@@ -177,6 +177,7 @@ def test_organizer_assigns_a_queued_find(demo_env):
     at.text_input[0].input(DEMO_PASSPHRASES["organizer"])
     at.button[0].click()
     at.run()
+    open_view(at, "finds")
     assert "1 finds have no site yet" in texts(at)
     at.button(key=f"finds_assign_{queued.find_id}").click()
     at.run()

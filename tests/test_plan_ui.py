@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.harness.apptest import signed_in, texts
+from tests.harness.apptest import open_view, signed_in, texts
 
 from wikitown.store.events import open_event
 from wikitown.store.db import checklist_state, plan_assignments
 
 
 
-def organizer(lang="ja"):
-    at = signed_in("organizer", lang)
+def organizer(lang="ja", view="plan"):
+    at = signed_in("organizer", lang, view=view)
     assert not at.exception
     return at
 
@@ -38,7 +38,10 @@ def saved_plan(event_dir):
 def test_plan_tab_plans_edits_and_offers_files(demo_env):
     at = organizer("ja")
     text = texts(at, ("subheader", "markdown", "caption", "info", "warning", "error", "success"))
-    assert "班分け・ルート" in text and "チェックリスト" in text
+    # only the open view is drawn: the plan here, the checklists on their own tab
+    assert "班分け・ルート" in text
+    assert "チェックリスト" in texts(open_view(at, "checklists"), ("subheader",))
+    open_view(at, "plan")
     assert "文化財がまだ選ばれていないので、座標のある 158 件から優先度の高い順に" in text
     assert "まだ計画がありません。" in text
     at.number_input(key="plan_teams").set_value(4)
@@ -57,7 +60,7 @@ def test_plan_tab_plans_edits_and_offers_files(demo_env):
     # with no site selected the plan picks what fits two hours: no team is over
     assert list(summary["超過（分）"]) == [0, 0, 0, 0] and max(summary["所要（分）"]) <= 120
     assert "すべてのチームが予定時間に収まっています。" in text
-    left = frame_with(at, "名称", "site_id", "理由")
+    left = frame_with(at, "名称", "所在地", "理由")  # by name and place: no internal ids in the UI
     assert len(left) == 158 - planned
     assert "屋外で撮影できない（絵画・彫刻・工芸品・古文書など屋内の品）" in set(left["理由"])
     assert "left_out.csv（計画に入らなかった文化財と理由）" in [b.proto.label for b in at.get("download_button")]
@@ -102,7 +105,7 @@ def test_plan_tab_in_english_and_bad_start(demo_env):
 
 
 def test_checklist_ticks_are_saved_in_the_event(demo_env):
-    at = organizer("ja")
+    at = organizer("ja", view="checklists")
     key = "cl_organizer-before_accounts-before-day"
     box = at.checkbox(key=key)
     assert "IP アドレス" in box.label and box.value is False
@@ -116,7 +119,7 @@ def test_checklist_ticks_are_saved_in_the_event(demo_env):
     assert (row["checklist"], row["item"], row["checked"], row["by"]) == (
         "organizer-before", "accounts-before-day", True, "organizer")
     # a new session (another organizer's laptop) sees the tick, in English too
-    again = organizer("en")
+    again = organizer("en", view="checklists")
     box = again.checkbox(key=key)
     assert box.value is True and "per IP address per day" in box.label
     assert any(e.label.startswith("Before the event (organizer) (1/") for e in again.expander)

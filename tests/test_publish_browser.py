@@ -30,6 +30,7 @@ def test_organizer_publishes_from_the_browser(tmp_path, monkeypatch, start_app, 
     page.get_by_role("button", name="ログイン").click()
     wait_for_app(page)
     page.get_by_role("tab", name="公開").click()
+    wait_for_app(page)  # a tab opens its view on the server
     for label, value in (("写真の送り先", mediawiki.api_url), ("下書きの送り先", mediawiki.api_url),
                          ("BotPassword のログイン名（利用者名@アプリ名）", mediawiki.bot_login_name),
                          (SECRET_LABEL, mediawiki.bot_secret)):

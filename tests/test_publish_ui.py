@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.harness.apptest import md_shown
+from tests.harness.apptest import md_shown, open_view
 from tests.publish_data import EventBuilder
 from wikitown.finds import access
 from wikitown.core.paths import PROJECT_ROOT
@@ -45,7 +45,7 @@ def _organizer(lang="ja"):
     at.button[0].click()
     at.run()
     assert not at.exception
-    return at
+    return open_view(at, "publish")
 
 
 def test_publish_tab_plan_apply_and_journal(event_env, mediawiki, pywikibot_dir):

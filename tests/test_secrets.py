@@ -143,6 +143,7 @@ def test_bot_password_given_in_the_publish_tab_is_kept_nowhere(tmp_path, start_a
     page.get_by_role("button", name="Sign in").click()
     wait_for_app(page)
     page.get_by_role("tab", name="Publish").click()
+    wait_for_app(page)  # a tab opens its view on the server
     for label, value in (("Where photos go", mediawiki.api_url), ("Where drafts go", mediawiki.api_url),
                          ("BotPassword login name (User@AppName)", mediawiki.bot_login_name),
                          ("BotPassword (kept for this session only, never saved)", mediawiki.bot_secret)):

@@ -71,7 +71,8 @@ def test_manual_merge(demo_env):
     after = at.dataframe[0].value
     assert len(after) == len(frame) - 1
     merged = after[after["Name"].isin(["法華寺", "常楽寺"])]
-    assert len(merged) == 1 and ";" not in merged["Sources"].iloc[0]  # one file, two rows, one site now
+    # one file, two rows, one site now: one source named ("、" parts the names of several)
+    assert len(merged) == 1 and merged["Sources"].iloc[0] == "bunkazai_map.geojson"
 
 
 def test_walk_targets_are_saved(demo_env):

@@ -276,9 +276,13 @@ def to_markdown(report: Report, lang: str = "ja") -> str:
                 for ns, n, on_wiki in ns_rows]
         out.append("")
     out += [f"## {t('report.sources')}", ""]
-    out += [f"- {md(s['title'])}" + (f" ({md(s['authors'])})" if s["authors"] else "")
-            + (f" ISBN {s['isbn']}" if s["isbn"] else "") + f": {md('、'.join(s['sites']))}"
-            for s in report.sources_used] or [t("report.none")]
+    # One item a source, its sites a list under it (a source used for 150 sites was one long paragraph).
+    for s in report.sources_used:
+        out.append(f"- {md(s['title'])}" + (f" ({md(s['authors'])})" if s["authors"] else "")
+                   + (f" ISBN {s['isbn']}" if s["isbn"] else ""))
+        out += [f"    - {md(name)}" for name in s["sites"]]
+    if not report.sources_used:
+        out.append(t("report.none"))
     out += ["", f"## {t('report.participants')}", "", md("、".join(report.participants)) or t("report.none"), ""]
     return "\n".join(out)
 
@@ -318,7 +322,8 @@ def to_html(report: Report, lang: str = "ja") -> str:
     head = "".join(f"<th>{e(t('report.f.' + f))}</th>" for f in FIGURES)
     totals = "".join(f"<tr><th>{e(t('report.f.' + f))}</th><td>{getattr(report.total, f)}</td></tr>"
                      for f in FIGURES)
-    srcs = "".join(f"<li>{e(s['title'])} — {e('、'.join(s['sites']))}</li>" for s in report.sources_used)
+    srcs = "".join(f"<li>{e(s['title'])}<ul>{''.join(f'<li>{e(n)}</li>' for n in s['sites'])}</ul></li>"
+                   for s in report.sources_used)
     ns_rows = namespace_rows(report)
     ns_table = (f"<h3>{e(t('report.namespaces'))}</h3><table><tr><th>{e(t('report.ns_col'))}</th>"
                 f"<th>{e(t('report.ns_count'))}</th><th>{e(t('report.ns_on_wiki'))}</th></tr>"

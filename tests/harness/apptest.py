@@ -30,17 +30,35 @@ def click(at, label):
     raise AssertionError(f"no button {label!r}: {[b.label for b in at.button]}")
 
 
-def signed_in(role: str = "organizer", lang: str = "ja", timeout: float = 90):
-    """The app (project app.py) on ``role``'s page of the demo event, signed in with its demo passphrase."""
+def sign_in_form(role: str = "organizer", lang: str = "ja", timeout: float = 90):
+    """The app (project app.py) on ``role``'s sign-in form of the demo event."""
     from streamlit.testing.v1 import AppTest
 
-    from wikitown.finds.access import DEMO_PASSPHRASES
     from wikitown.core.paths import PROJECT_ROOT
 
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=timeout)
     at.session_state["lang"] = lang
     at.run()
-    at.switch_page(f"wikitown/app/views/{role}.py").run()
+    return at.switch_page(f"wikitown/app/views/{role}.py").run()
+
+
+def signed_in(role: str = "organizer", lang: str = "ja", timeout: float = 90, view: str | None = None):
+    """The app (project app.py) on ``role``'s page of the demo event, signed in with its demo passphrase
+    (on the organizer's ``view`` when given: only the open view is drawn)."""
+    from wikitown.finds.access import DEMO_PASSPHRASES
+
+    at = sign_in_form(role, lang, timeout)
     at.text_input[0].input(DEMO_PASSPHRASES[role])
     at.button[0].click()
+    at.run()
+    return open_view(at, view) if view else at
+
+
+# The tab bars of the pages (wikitown.app.navigation.view_tabs keys).
+TAB_BARS = {"organizer": "organizer_view"}
+
+
+def open_view(at, view: str, page: str = "organizer"):
+    """Open a view of a page's tab bar (as a click on its tab would) and run the script again."""
+    at.session_state[f"{TAB_BARS[page]}_goto"] = view
     return at.run()

@@ -4,14 +4,33 @@ Usable from any page whose role may write (librarian, organizer, and participant
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 import streamlit.components.v1 as components
 
 from wikitown.app.common import Context, md_escape, plain_text, show_error
 from wikitown.drafts import builder as drafts
 from wikitown.drafts import edits, review
-from wikitown.core.errors import WikitownError
-from wikitown.store.sites import sites_frame
+from wikitown.app.cache import site_label, site_names
+from wikitown.core.errors import WikitownError, reason_words
+from wikitown.core.timefmt import short_time
+
+# The summary drafts.builder gives a first draft (stored in English: the wiki's history may read it).
+FIRST_DRAFT_SUMMARY = "wikitown: first draft from the site's data"
+
+
+def summary_words(ctx: Context, summary: str | None) -> str:
+    """A revision's summary as shown: the first draft's English one in the user's language."""
+    summary = summary or ""
+    if summary == FIRST_DRAFT_SUMMARY:
+        return ctx.t("orgapp.drafts.first_summary")
+    asked = re.fullmatch(re.escape(FIRST_DRAFT_SUMMARY) + r" \(asked by (.*)\)", summary)
+    return ctx.t("orgapp.drafts.first_summary_by", author=asked.group(1)) if asked else summary
+
+
+def _open_draft(site_id: str) -> None:
+    st.session_state["draft_site"] = site_id
 
 
 def _author(ctx: Context) -> str:
@@ -23,14 +42,18 @@ def render(ctx: Context) -> None:
     store = ctx.event.store
     st.subheader(t("drafts.title"))
     st.text_input(t("drafts.author"), key="draft_author")
-    frame = sites_frame(store)
-    names = dict(zip(frame["id"], frame["name"]))
+    rows = site_names(ctx.event)
+    names = {site_id: site_label(row) for site_id, row in rows.items()}
     state = st.selectbox(t("drafts.filter"), ["", *review.STATES],
                          format_func=lambda s: t(f"drafts.state.{s}") if s else t("drafts.all"), key="draft_filter")
     listed = review.list_drafts(store, state or None)
+    # Each draft opens in the editor below (a button drawn as a link; labels render Markdown, so the
+    # title and the site's name, typed by people, are escaped).
     for d in listed:
-        st.text(f"{t('drafts.state.' + d.state)} | {d.title} | {names.get(d.site_id, d.site_id)}")
-    if frame.empty:
+        st.button(f"{t('drafts.state.' + d.state)} ｜ {md_escape(d.title)} ｜ {md_escape(names.get(d.site_id, ''))}",
+                  key=f"draft_open_{d.id}", type="tertiary", on_click=_open_draft, args=(d.site_id,),
+                  help=t("orgapp.drafts.open_help"))
+    if not rows:
         st.info(t("drafts.no_sites"))
         return
     site_id = st.selectbox(t("drafts.site"), list(names), format_func=names.get, key="draft_site")
@@ -38,7 +61,7 @@ def render(ctx: Context) -> None:
     if draft is None:
         target = edits.target_for(store, site_id)
         if target is None or ctx.role == "organizer":
-            choose_title(ctx, site_id, names.get(site_id, site_id), target)
+            choose_title(ctx, site_id, rows[site_id]["name"], target)
         if target is None:
             return
         if target.mode == "edit":
@@ -93,7 +116,8 @@ def editor(ctx: Context, draft: review.Draft) -> None:
     store = ctx.event.store
     check = st.session_state.pop("title_check", None)
     if check:
-        st.info(t(f"drafts.title_status.{check[0]}", title=md_escape(check[1]), reason=md_escape(check[2])))
+        st.info(t(f"drafts.title_status.{check[0]}", title=md_escape(check[1]),
+                  reason=md_escape(reason_words(check[2] or "", ctx.lang))))
     st.markdown(f"**{t('drafts.state_label')}:** {t('drafts.state.' + draft.state)}")
     current = review.get_revision(store, draft.current_revision_id)
     base = edits.base_of(store, draft.id)
@@ -140,7 +164,7 @@ def editor(ctx: Context, draft: review.Draft) -> None:
             st.caption(t("drafts.no_hints"))
         for h in hints:
             who = h.author or t(f"drafts.hint.{h.source}")
-            plain_text(f"{who} {h.when}: {h.text}")
+            plain_text(f"{who} {short_time(h.when, ctx.lang)}: {h.text}")
             if h.fields:
                 plain_text(", ".join(f"{k}: {v}" for k, v in h.fields.items()))
     if base is not None:
@@ -158,7 +182,7 @@ def preview_block(ctx: Context, draft: review.Draft, text: str) -> None:
         return
     result = drafts.preview(text, draft.title, drafts.wiki_api(ctx.event))
     if not result.online:
-        st.info(t("drafts.preview_offline", reason=result.reason))
+        st.info(t("drafts.preview_offline", reason=reason_words(result.reason or "", ctx.lang)))
         st.code(text, language=None)
         return
     if result.missing_templates:
@@ -208,10 +232,11 @@ def history(ctx: Context, draft: review.Draft) -> None:
     with st.expander(t("drafts.history")):
         for entry in review.review_log(store, draft.id):
             action = t(f"drafts.action.{entry['action']}")
-            plain_text(f"{entry['created_at']} r{entry['revision_id']} {entry['author']} {action}: "
+            plain_text(f"{short_time(entry['created_at'], ctx.lang)} r{entry['revision_id']} {entry['author']} {action}: "
                        f"{entry['comment'] or ''}")
         revs = review.revisions(store, draft.id)
-        labels = {r.id: f"r{r.id} {r.created_at} {r.author} {r.summary}" for r in revs}
+        labels = {r.id: f"r{r.id} {short_time(r.created_at, ctx.lang)} {r.author} {summary_words(ctx, r.summary)}"
+                  for r in revs}
         for r in revs:
             plain_text(labels[r.id])
         if len(revs) >= 2:

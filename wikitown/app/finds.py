@@ -7,26 +7,26 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from wikitown.app import maps
+from wikitown.app.cache import site_label, site_names
 from wikitown.app.common import Context
 from wikitown.app.participant import error_text, md_escape
 from wikitown.core.errors import WikitownError
 from wikitown.finds.capture import assign_find, counts, list_finds, mark_reviewed, nearest_sites
 from wikitown.finds.export import export_rows, to_csv, to_geojson
 from wikitown.core.geo import valid_coord
+from wikitown.core.timefmt import short_time
 
 
-def _sites(ctx: Context) -> dict:
-    from wikitown.store.sites import site_points
-
-    with ctx.event.store.read() as conn:
-        return {sid: {"id": sid, "name": name, "lat": lat, "lon": lon}
-                for sid, (name, lat, lon) in site_points(conn).items()}
+# A queued find offers its nearest sites and, when searched, sites by name (not all 20,000).
+NEAREST = 30
+PICK_LIMIT = 200
 
 
 def _frame(ctx: Context, rows: list[dict]) -> pd.DataFrame:
     t = ctx.t
     data = [{
-        t("finds.col.created_at"): r["created_at"],
+        t("finds.col.created_at"): short_time(r["created_at"], ctx.lang),
         t("finds.col.credit"): r["credit"],
         t("finds.col.site"): r["site_name"],
         t("finds.col.status"): t(f"finds.status.{r['match_status']}"),
@@ -41,20 +41,29 @@ def _frame(ctx: Context, rows: list[dict]) -> pd.DataFrame:
 
 
 def _map(ctx: Context, queued: list[dict], site_rows: dict) -> None:
-    points = [{"lat": r["lat"], "lon": r["lon"], "label": f"{r['credit']} {r['created_at']}"}
+    t = ctx.t
+    points = [{"lat": r["lat"], "lon": r["lon"], "label": f"{r['credit']} {short_time(r['created_at'], ctx.lang)}"}
               for r in queued if valid_coord(r["lat"], r["lon"])]
     if not points:
         return
-    located = [s for s in site_rows.values() if valid_coord(s["lat"], s["lon"])]
+    frame = pd.DataFrame(points)
+    # The sites around the finds only (a prefecture's list would be megabytes of points).
+    pad = 0.01
+    box = (frame["lat"].min() - pad, frame["lat"].max() + pad, frame["lon"].min() - pad, frame["lon"].max() + pad)
+    located = [{"name": site_label(s), "lat": s["lat"], "lon": s["lon"]} for s in site_rows.values()
+               if valid_coord(s["lat"], s["lon"]) and box[0] <= s["lat"] <= box[1] and box[2] <= s["lon"] <= box[3]]
+    located = located[:maps.MAX_POINTS]
+    site_colour, find_colour = [80, 80, 80, 160], [220, 30, 30, 230]
     layers = [pdk.Layer("ScatterplotLayer", data=pd.DataFrame(located, columns=["name", "lat", "lon"]),
                         get_position="[lon, lat]", get_radius=20, radius_min_pixels=3,
-                        get_fill_color=[80, 80, 80, 140], pickable=True),
-              pdk.Layer("ScatterplotLayer", data=pd.DataFrame(points), get_position="[lon, lat]", get_radius=25,
-                        radius_min_pixels=6, get_fill_color=[220, 30, 30, 220], pickable=True)]
-    frame = pd.DataFrame(points)
+                        get_fill_color=site_colour, pickable=True, **maps.RIM),
+              pdk.Layer("ScatterplotLayer", data=frame, get_position="[lon, lat]", get_radius=25,
+                        radius_min_pixels=6, get_fill_color=find_colour, pickable=True, **maps.RIM)]
     view = pdk.ViewState(latitude=float(frame["lat"].median()), longitude=float(frame["lon"].median()), zoom=15)
-    st.pydeck_chart(pdk.Deck(layers=layers, initial_view_state=view, map_style=None,
+    st.pydeck_chart(maps.CompactDeck(layers=layers, initial_view_state=view, map_style=None,
                              tooltip={"text": "{name}{label}"}), key="finds_queue_map")
+    maps.legend([(find_colour, t("orgapp.map.find_queued")), (site_colour, t("orgapp.map.site"))])
+    maps.offline_note(t)
 
 
 def _assign_controls(ctx: Context, row: dict, site_rows: dict) -> None:
@@ -63,23 +72,29 @@ def _assign_controls(ctx: Context, row: dict, site_rows: dict) -> None:
         thumbs = [str(ctx.event.path(m["thumb_path"])) for m in row["media"] if m.get("thumb_path")]
         if thumbs:
             st.image(thumbs, width=120)
-        st.text(f"{row['credit']}  {row['created_at']}")
+        st.text(f"{row['credit']}  {short_time(row['created_at'], ctx.lang)}")
         if row["note"]:
             st.text(row["note"])
-        located = [s for s in site_rows.values() if valid_coord(s["lat"], s["lon"])]
+        options, dist = [], {}
         if row["lat"] is not None:
-            ranked = nearest_sites(located, row["lat"], row["lon"], limit=len(located))
+            located = [s for s in site_rows.values() if valid_coord(s["lat"], s["lon"])]
+            ranked = nearest_sites(located, row["lat"], row["lon"], limit=NEAREST)
             options = [s["id"] for _, s in ranked]
             dist = {s["id"]: d for d, s in ranked}
             if ranked:
                 st.caption(t("finds.queue.reason", distance=f"{ranked[0][0]:.0f}"))
         else:
-            options, dist = sorted(site_rows, key=lambda k: site_rows[k]["name"]), {}
             st.caption(t("finds.queue.no_location"))
-        options += [k for k in sorted(site_rows, key=lambda k: site_rows[k]["name"]) if k not in set(options)]
+        query = st.text_input(t("orgapp.pick.search"), key=f"finds_assign_query_{row['id']}",
+                              help=t("orgapp.pick.search_help", limit=PICK_LIMIT)).strip()
+        if query or not options:
+            hits = [k for k, s in site_rows.items() if not query or query in s["name"] or query in s["municipality"]
+                    or query in s["address"]]
+            options += [k for k in hits[:PICK_LIMIT] if k not in set(options)]
         site = st.selectbox(t("finds.queue.site"), options, key=f"finds_assign_site_{row['id']}",
-                            format_func=lambda k: site_rows[k]["name"] + (f" ({dist[k]:.0f} m)" if k in dist else ""))
-        if st.button(t("finds.queue.assign"), key=f"finds_assign_{row['id']}"):
+                            format_func=lambda k: site_label(site_rows[k]) + (f" ({dist[k]:.0f} m)" if k in dist else ""),
+                            help=t("orgapp.help.assign"))
+        if st.button(t("finds.queue.assign"), key=f"finds_assign_{row['id']}", disabled=site is None):
             try:
                 assign_find(ctx.event, row["id"], site)
             except WikitownError as exc:
@@ -98,7 +113,7 @@ def render(ctx: Context) -> None:
     if assigned:
         st.success(t("finds.queue.assigned", site=md_escape(assigned)))
     st.subheader(t("finds.queue.title"))
-    site_rows = _sites(ctx)
+    site_rows = site_names(ctx.event)
     queued = list_finds(ctx.event, status="queue")
     if not queued:
         st.info(t("finds.queue.empty"))
@@ -117,8 +132,9 @@ def render(ctx: Context) -> None:
             for r in pending:
                 mark_reviewed(ctx.event, r["id"])
             st.rerun()
-        rows = export_rows(ctx.event, lang=ctx.lang)
+        # The files are made when a button is pressed, not on every click of the page.
         col1, col2 = st.columns(2)
-        col1.download_button(t("finds.export.button"), to_csv(rows), file_name="finds.csv", mime="text/csv")
-        col2.download_button(t("finds.export.geojson"), to_geojson(rows), file_name="finds.geojson",
-                             mime="application/geo+json")
+        col1.download_button(t("finds.export.button"), lambda: to_csv(export_rows(ctx.event, lang=ctx.lang)),
+                             file_name="finds.csv", mime="text/csv", key="finds_export_csv")
+        col2.download_button(t("finds.export.geojson"), lambda: to_geojson(export_rows(ctx.event, lang=ctx.lang)),
+                             file_name="finds.geojson", mime="application/geo+json", key="finds_export_geojson")

@@ -12,7 +12,7 @@ from wikitown.app.common import Context, md_escape, show_error
 from wikitown.drafts import register
 from wikitown.drafts.citations import Source, render as render_citation
 from wikitown.core.errors import ServiceError, ServiceUnavailable, WikitownError
-from wikitown.store.sites import sites_frame
+from wikitown.app.cache import site_label, site_names
 
 
 def render(ctx: Context) -> None:
@@ -24,8 +24,8 @@ def render(ctx: Context) -> None:
 
 
 def _site_options(ctx: Context) -> dict[str, str]:
-    frame = sites_frame(ctx.event.store)
-    return {row.id: f"{row.name}（{row.address or row.designation or row.id}）" for row in frame.itertuples()}
+    # Names with their municipality (or address), never internal ids.
+    return {site_id: site_label(row) for site_id, row in site_names(ctx.event).items()}
 
 
 def sources_tab(ctx: Context) -> None:

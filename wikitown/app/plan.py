@@ -8,9 +8,11 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from wikitown.app import maps
+from wikitown.app.cache import plan_sites, site_names
 from wikitown.app.common import Context, md_escape, show_error
 from wikitown.core.errors import WikitownError
-from wikitown.walk.planner import (Plan, PlanSettings, event_sites, load_plan, move_site, optimise_team, plan_event,
+from wikitown.walk.planner import (Plan, PlanSettings, load_plan, move_site, optimise_team, plan_event,
                            save_plan)
 from wikitown.walk.start import Start, resolve_start
 from wikitown.walk.sheets import is_local_url, join_url, plan_bundle, public_base_url, team_colour, zip_bundle
@@ -54,19 +56,22 @@ def _settings_form(ctx: Context, defaults: PlanSettings, sites=()) -> PlanSettin
     with st.form("plan_settings"):
         c1, c2, c3 = st.columns(3)
         teams = c1.number_input(t("plan.ui.teams"), min_value=1, max_value=50, value=int(defaults.teams), step=1,
-                                key="plan_teams")
+                                key="plan_teams", help=t("orgapp.help.teams"))
         start = c2.text_input(t("plan.ui.start"), value="", key="plan_start",
-                              placeholder=t("plan.ui.start_place"))
+                              placeholder=t("plan.ui.start_place"), help=t("orgapp.help.start"))
         minutes = c3.number_input(t("plan.ui.minutes"), min_value=0, max_value=1440,
-                                  value=int(defaults.minutes or 0), step=10, key="plan_minutes")
+                                  value=int(defaults.minutes or 0), step=10, key="plan_minutes",
+                                  help=t("orgapp.help.minutes"))
         c4, c5, c6 = st.columns(3)
         detour = c4.number_input(t("plan.ui.detour"), min_value=1.0, max_value=5.0, value=float(defaults.detour),
-                                 step=0.05, key="plan_detour")
+                                 step=0.05, key="plan_detour", help=t("orgapp.help.detour"))
         speed = c5.number_input(t("plan.ui.speed"), min_value=0.5, max_value=20.0, value=float(defaults.speed_kmh),
-                                step=0.5, key="plan_speed")
+                                step=0.5, key="plan_speed", help=t("orgapp.help.speed"))
         dwell = c6.number_input(t("plan.ui.dwell"), min_value=0, max_value=600,
-                                value=int(defaults.minutes_per_site), step=1, key="plan_dwell")
-        back = st.checkbox(t("plan.ui.return"), value=defaults.return_to_start, key="plan_return")
+                                value=int(defaults.minutes_per_site), step=1, key="plan_dwell",
+                                help=t("orgapp.help.dwell"))
+        back = st.checkbox(t("plan.ui.return"), value=defaults.return_to_start, key="plan_return",
+                           help=t("orgapp.help.return"))
         submitted = st.form_submit_button(t("plan.ui.make"), type="primary")
     if not submitted:
         return None
@@ -109,9 +114,14 @@ def _summary(ctx: Context, plan: Plan) -> None:
             st.success(t("plan.ui.fits"))
 
 
+def site_label_place(row: dict | None) -> str:
+    return (row.get("municipality") or row.get("address") or "") if row else ""
+
+
 def _map(ctx: Context, plan: Plan) -> None:
+    t = ctx.t
     s = plan.settings
-    paths, points = [], []
+    paths, points, legend = [], [], []
     for r in plan.routes:
         if not r.stops:
             continue
@@ -120,6 +130,7 @@ def _map(ctx: Context, plan: Plan) -> None:
         if s.return_to_start:
             coords.append([s.start_lon, s.start_lat])
         paths.append({"team": r.team, "path": coords, "color": colour})
+        legend.append((colour, t("orgapp.map.team", team=r.team, count=len(r.stops))))
         points += [{"name": f"{r.team}-{x.seq} {x.site.name}", "lat": x.site.lat, "lon": x.site.lon,
                     "color": colour, "site_id": x.site.id} for x in r.stops]
     if not points:
@@ -127,16 +138,18 @@ def _map(ctx: Context, plan: Plan) -> None:
     layers = [
         pdk.Layer("PathLayer", data=paths, get_path="path", get_color="color", width_min_pixels=2),
         pdk.Layer("ScatterplotLayer", data=points, get_position="[lon, lat]", get_fill_color="color",
-                  get_radius=40, radius_min_pixels=4, pickable=True, id="plan_sites"),
+                  get_radius=40, radius_min_pixels=4, pickable=True, id="plan_sites", **maps.RIM),
         pdk.Layer("ScatterplotLayer", data=[{"name": ctx.t("plan.start"), "lat": s.start_lat, "lon": s.start_lon}],
                   get_position="[lon, lat]", get_fill_color=[0, 0, 0], get_radius=60, radius_min_pixels=7,
-                  pickable=True),
+                  pickable=True, **maps.RIM),
     ]
     view = fit_view([p["lat"] for p in points] + [s.start_lat], [p["lon"] for p in points] + [s.start_lon])
     st.caption(ctx.t("plan.ui.map") + " " + ctx.t("plan.ui.start_map_help"))
-    state = st.pydeck_chart(pdk.Deck(layers=layers, initial_view_state=view, map_style=None,
-                                     tooltip={"text": "{name}"}), key="plan_map", height=MAP_HEIGHT,
+    state = st.pydeck_chart(maps.CompactDeck(layers=layers, initial_view_state=view, map_style=None,
+                                             tooltip={"text": "{name}"}), key="plan_map", height=MAP_HEIGHT,
                             on_select="rerun", selection_mode="single-object")
+    maps.legend(legend + [([0, 0, 0], t("plan.start"))])
+    maps.offline_note(t)
     picked = _picked_site(state)
     # a new click makes that stop the start: the list above is drawn already, so run again
     if picked and picked != st.session_state.get("plan_map_picked"):
@@ -218,7 +231,8 @@ def _downloads(ctx: Context, plan: Plan) -> None:
     event = ctx.event
     st.markdown(f"**{t('plan.ui.downloads')}**")
     saved = event.store.get_kv(BASE_URL_KEY) or public_base_url(event)
-    base_url = st.text_input(t("plan.ui.base_url"), value=saved, key="plan_base_url")
+    base_url = st.text_input(t("plan.ui.base_url"), value=saved, key="plan_base_url",
+                             help=t("orgapp.help.base_url"))
     if base_url != saved and base_url.strip():
         event.store.set_kv(BASE_URL_KEY, base_url.strip())
     link = join_url(base_url, event.slug, event.config.code)
@@ -245,8 +259,8 @@ def _downloads(ctx: Context, plan: Plan) -> None:
     else:
         from wikitown.walk.planner import plan_csv_bytes
 
-        st.download_button(t("plan.ui.download_csv"), plan_csv_bytes(plan), file_name="plan.csv", mime="text/csv",
-                           key="plan_dl_csv")
+        st.download_button(t("plan.ui.download_csv"), lambda: plan_csv_bytes(plan), file_name="plan.csv",
+                           mime="text/csv", key="plan_dl_csv", help=t("orgapp.help.plan_csv"))
 
 
 def render(ctx: Context) -> None:
@@ -254,7 +268,7 @@ def render(ctx: Context) -> None:
     store = ctx.event.store
     st.subheader(t("plan.ui.title"))
     st.caption(t("plan.ui.intro"))
-    usable, left, scope = event_sites(store)
+    usable, left, scope = plan_sites(ctx.event)
     st.info(t(f"plan.ui.scope.{scope}", count=len(usable)))
     plan = load_plan(store)
     area = ctx.event.config.area
@@ -291,7 +305,9 @@ def render(ctx: Context) -> None:
         from wikitown.walk.planner import left_out_csv_bytes
 
         with st.expander(t("plan.ui.left_out", count=len(plan.left_out))):
-            st.dataframe(pd.DataFrame([{t("plan.ui.col.name"): x.name, "site_id": x.site_id,
+            names = site_names(ctx.event)
+            st.dataframe(pd.DataFrame([{t("plan.ui.col.name"): x.name,
+                                        t("orgapp.col.place"): site_label_place(names.get(x.site_id)),
                                         t("plan.ui.col.reason"): t(f"plan.left_out.{x.reason}")}
                                        for x in plan.left_out]),
                          hide_index=True, width="stretch", key="plan_left_out")

@@ -14,6 +14,7 @@ import streamlit as st
 
 from wikitown.app.common import Context, md_escape, show_error
 from wikitown.core.errors import WikitownError
+from wikitown.core.timefmt import short_time
 from wikitown.publish import make_plan, parse_wiki, run_apply, spec_text, wiki_specs
 from wikitown.publish.apply import journal
 from wikitown.publish.links import site_links
@@ -269,6 +270,7 @@ def _journal(ctx: Context) -> list[dict]:
     frame["status"] = [ctx.t(f"publish.status.{s}") for s in frame["status"]]
     frame["kind"] = [ctx.t(f"publish.kind.{k}") for k in frame["kind"]]
     frame["error"] = frame["error"].fillna("")
+    frame["updated_at"] = [short_time(v, ctx.lang) for v in frame["updated_at"]]
     st.dataframe(frame.rename(columns={c: ctx.t(f"publish.ui.col.{c.split('_')[0]}") for c in JOURNAL_COLUMNS}),
                  hide_index=True, width="stretch")
     failed = [r for r in rows if r["status"] == "failed"]
@@ -281,9 +283,9 @@ def _links(ctx: Context) -> None:
     links = site_links(ctx.event.store)
     if not links:
         return
-    from wikitown.store.sites import sites_frame
+    from wikitown.app.cache import site_label, site_names
 
-    names = dict(zip(sites_frame(ctx.event.store)["id"], sites_frame(ctx.event.store)["name"]))
+    names = {site_id: site_label(row) for site_id, row in site_names(ctx.event).items()}
     st.subheader(ctx.t("publish.ui.links"))
     rows = [{ctx.t("publish.ui.col.site"): names.get(site_id, site_id), ctx.t("publish.ui.col.files"):
              "\n".join(v["files"]), ctx.t("publish.ui.col.draft"): v["draft"]} for site_id, v in links.items()]

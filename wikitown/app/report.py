@@ -10,19 +10,20 @@ from wikitown.report import build_report, to_csv_bytes, to_html, to_markdown, to
 
 def render(ctx: Context) -> None:
     st.subheader(ctx.t("report.app.title"))
-    confirm = st.button(ctx.t("report.app.confirm"), key="report_confirm")
+    confirm = st.button(ctx.t("report.app.confirm"), key="report_confirm", help=ctx.t("orgapp.help.report.confirm"))
     with st.spinner():
         report = build_report(ctx.event, confirm_with_wiki=confirm)
     # The Markdown export is wikitown's own text with every user value escaped for Markdown tables.
     st.markdown(to_markdown(report, ctx.lang))
     cols = st.columns(4)
-    for col, (name, data, mime) in zip(cols, [
-            ("report.md", to_markdown(report, ctx.lang), "text/markdown"),
-            ("report.html", to_html(report, ctx.lang), "text/html"),
-            ("report.csv", to_csv_bytes(report).decode("utf-8"), "text/csv"),  # BOM and formula guard kept
-            ("results.wiki", to_wikitext(report, ctx.lang), "text/plain")]):
-        col.download_button(ctx.t("report.app.download", name=name), data.encode("utf-8"), file_name=name,
-                            mime=mime, key=f"dl_{name}")
+    # Each file is made when its button is pressed, not on every click of the page.
+    for col, (name, make, mime) in zip(cols, [
+            ("report.md", lambda: to_markdown(report, ctx.lang), "text/markdown"),
+            ("report.html", lambda: to_html(report, ctx.lang), "text/html"),
+            ("report.csv", lambda: to_csv_bytes(report).decode("utf-8"), "text/csv"),  # BOM and formula guard kept
+            ("results.wiki", lambda: to_wikitext(report, ctx.lang), "text/plain")]):
+        col.download_button(ctx.t("report.app.download", name=name), lambda make=make: make().encode("utf-8"),
+                            file_name=name, mime=mime, key=f"dl_{name}", help=ctx.t(f"orgapp.help.report.{name}"))
 
 
 def outcome_lines(ctx: Context, outcome) -> None:

@@ -63,7 +63,48 @@ class DiskFull(StoreError):
         super().__init__(f"the disk is full while writing {path}", path=path)
 
 
-class ServiceUnavailable(WikitownError):
+# The English reasons the HTTP client and the sources give, as message keys: shown to a person
+# in their language (str(err) stays English for logs).
+_REASONS = {"no network (name lookup failed)": "name_lookup", "connection refused": "refused",
+            "timed out": "timeout", "no network": "offline", "no wiki configured": "no_wiki",
+            "the answer is not JSON": "not_json"}
+
+
+def service_words(params: dict, lang) -> dict:
+    """A service error's parameters for a person: the service's internal key or English label
+    ("ndl_search", "NDL Search") as its name in the catalogue ("service.ndl_search"), and a known
+    reason in words. ``lang`` is a language code or a translator bound to one."""
+    from wikitown.core.i18n import translator
+    from wikitown.core.services import LABELS
+
+    t = lang if callable(lang) else translator(lang)
+    out = dict(params)
+    service = str(params.get("service", ""))
+    key = service if service in LABELS else next((k for k, v in LABELS.items() if v == service), None)
+    if key:
+        out["service"] = t(f"service.{key}")
+    reason = str(params.get("reason", ""))
+    if reason in _REASONS:
+        out["reason"] = t(f"service.reason.{_REASONS[reason]}")
+    return out
+
+
+def reason_words(reason: str, lang: str) -> str:
+    """A known English reason ("connection refused") in the user's language; others as they are."""
+    from wikitown.core.i18n import t
+
+    return t(f"service.reason.{_REASONS[reason]}", lang) if reason in _REASONS else reason
+
+
+class _ServiceMessage(WikitownError):
+    def message(self, lang: str = "en") -> str:
+        from wikitown.core.i18n import t
+
+        text = t(self.key, lang, **service_words(self.params, lang))
+        return text if text != self.key else str(self)
+
+
+class ServiceUnavailable(_ServiceMessage):
     """An outside service could not be reached (offline, timeout, 5xx after retries)."""
 
     key = "error.service_unavailable"
@@ -76,7 +117,7 @@ class ServiceUnavailable(WikitownError):
                          reason=reason)
 
 
-class ServiceError(WikitownError):
+class ServiceError(_ServiceMessage):
     """A service answered, but with an error or an unexpected format."""
 
     key = "error.service_error"

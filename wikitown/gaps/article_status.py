@@ -662,7 +662,12 @@ def _note(status: str, evidence: dict | None, t) -> str:
     if status == "unchecked":
         if not ev:
             return t("gaps.note.not_asked")
-        reason = t(ev["reason_key"], **(ev.get("reason_params") or {})) if ev.get("reason_key") else ""
+        params = ev.get("reason_params") or {}
+        if str(ev.get("reason_key", "")).startswith("error.service_"):  # the service and reason in words
+            from wikitown.core.errors import service_words
+
+            params = service_words(params, t)
+        reason = t(ev["reason_key"], **params) if ev.get("reason_key") else ""
         if not reason or reason == ev.get("reason_key"):
             reason = ev.get("reason", "")
         return t("gaps.note.unchecked", reason=reason)

@@ -16,7 +16,9 @@ _QID_RE = re.compile(r"^Q[1-9][0-9]*$")
 def p18_lines(store) -> list[str]:
     """``Q123<TAB>P18<TAB>"File name.jpg"`` for each site item without an image."""
     links = site_links(store)
-    rows = [(s.id, s.wikidata_id, s.image) for s in load_sites(store)]
+    if not links:  # nothing published: no need to read every site (a prefecture's list is 20,000)
+        return []
+    rows = [(s.id, s.wikidata_id, s.image) for s in load_sites(store, list(links))]
     lines = []
     for site_id, qid, image in rows:
         qid = (qid or "").strip()
