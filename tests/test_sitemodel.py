@@ -354,8 +354,7 @@ def test_an_older_store_gains_the_new_columns_and_its_kinds_count_as_guesses(tmp
 
 
 def test_only_the_store_reads_or_writes_the_sites_table():
-    """store/sites.py is the only code touching the sites table and the provenance. One known exception:
-    publish/plan.py joins media, finds and sites in one query for the publish plan (docs/gaps.md)."""
+    """store/sites.py is the only code touching the sites table and the provenance."""
     import pathlib
     import re
 
@@ -363,7 +362,7 @@ def test_only_the_store_reads_or_writes_the_sites_table():
     pattern = re.compile(r"from wikitown\.store\.db import[^\n]*\bsites\b|\bsites\.c\.|site_provenance|\bst\.sites\b")
     offenders = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
                        if p.parent.name != "store" and pattern.search(p.read_text(encoding="utf-8")))
-    assert offenders == ["publish/plan.py"]
+    assert offenders == []
 
 
 def test_nfkc_is_only_a_key(tmp_path):

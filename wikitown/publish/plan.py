@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -25,7 +26,8 @@ from wikitown.net.mwapi import MediaWikiAPI
 from wikitown.publish import decisions, filepage
 from wikitown.publish.holds import embedded_creators, hold_reasons
 from wikitown.publish.filenames import NameAllocator, build_name, clean_part, describe, normal_key, problems
-from wikitown.store.db import draft_revisions, drafts, finds, media, participants, publish_journal, sites
+from wikitown.store.db import draft_revisions, drafts, finds, media, participants, publish_journal
+from wikitown.store.sites import table_rows
 
 FILE_NS = "File"
 DRAFT_NS_ID = 118
@@ -168,26 +170,32 @@ class PhotoRow:
 
 def _photo_rows(store) -> tuple[list[PhotoRow], int]:
     """Photos of finds matched to a site; and how many photos have no site yet."""
-    j = media.join(finds, media.c.find_id == finds.c.id).join(sites, finds.c.site_id == sites.c.id) \
+    j = media.join(finds, media.c.find_id == finds.c.id) \
         .outerjoin(participants, finds.c.participant_id == participants.c.id)
     q = sa.select(
         media.c.sha1, media.c.find_id, media.c.path, media.c.width, media.c.height,
         participants.c.display_name, media.c.publish_path, media.c.publish_sha1, media.c.taken,
-        media.c.lat, media.c.lon, sites.c.id.label("site_id"), sites.c.name, sites.c.name_en, sites.c.municipality,
-        sites.c.lat.label("site_lat"), sites.c.lon.label("site_lon"), sites.c.commons_category, finds.c.note,
+        media.c.lat, media.c.lon, finds.c.site_id, finds.c.note,
         sa.func.coalesce(finds.c.licence, participants.c.licence).label("licence"),
         sa.func.coalesce(finds.c.credit, participants.c.display_name).label("credit"),
         participants.c.wiki_user, participants.c.lang,
-    ).select_from(j).order_by(sites.c.name, media.c.taken, media.c.sha1)
-    with store.read() as conn:
+    ).select_from(j).where(finds.c.site_id.is_not(None))
+    with store.read() as conn:  # one snapshot: the photos and the sites they are of
         rows = conn.execute(q).all()
+        site = {s["id"]: s for s in table_rows(conn, {r.site_id for r in rows})}
         unmatched = conn.execute(sa.select(sa.func.count()).select_from(
             media.outerjoin(finds, media.c.find_id == finds.c.id)).where(finds.c.site_id.is_(None))).scalar_one()
-    out = [PhotoRow(r.sha1, r.find_id or "", r.path or "", r.width, r.height, r.display_name or "",
-                    r.publish_path or "", r.publish_sha1 or "",
-                    r.taken or "", r.lat, r.lon, r.site_id, r.name or "", r.name_en or "", r.municipality or "",
-                    r.site_lat, r.site_lon, r.commons_category or "", r.note or "", r.licence or "",
-                    r.credit or "", r.wiki_user or "", r.lang or "ja") for r in rows]
+    out = []
+    for r in rows:
+        s = site.get(r.site_id)
+        if s is None:
+            continue
+        out.append(PhotoRow(r.sha1, r.find_id or "", r.path or "", r.width, r.height, r.display_name or "",
+                            r.publish_path or "", r.publish_sha1 or "",
+                            r.taken or "", r.lat, r.lon, r.site_id, s["name"] or "", s["name_en"] or "",
+                            s["municipality"] or "", s["lat"], s["lon"], s["commons_category"] or "",
+                            r.note or "", r.licence or "", r.credit or "", r.wiki_user or "", r.lang or "ja"))
+    out.sort(key=lambda p: (p.site_name, p.taken, p.media_sha1))
     return out, unmatched
 
 
@@ -512,15 +520,16 @@ def _approved_drafts(store) -> list:
     from wikitown.store.db import draft_bases
 
     q = (sa.select(drafts.c.id, drafts.c.site_id, drafts.c.title, draft_revisions.c.id.label("revision_id"),
-                   draft_revisions.c.wikitext, sites.c.name.label("site_name"), drafts.c.state,
+                   draft_revisions.c.wikitext, drafts.c.state,
                    drafts.c.published_title, draft_bases.c.title.label("base_title"),
                    draft_bases.c.revid.label("base_revid"), draft_bases.c.wikitext.label("base_text"))
          .select_from(drafts.join(draft_revisions, drafts.c.current_revision_id == draft_revisions.c.id)
-                      .outerjoin(sites, drafts.c.site_id == sites.c.id)
                       .outerjoin(draft_bases, draft_bases.c.draft_id == drafts.c.id))
          .where(drafts.c.state.in_(("approved", "published"))).order_by(drafts.c.id))
     with store.read() as conn:
-        return conn.execute(q).all()
+        rows = conn.execute(q).all()
+        names = {s["id"]: s["name"] for s in table_rows(conn, {r.site_id for r in rows if r.site_id})}
+    return [SimpleNamespace(**r._mapping, site_name=names.get(r.site_id)) for r in rows]
 
 
 def _plan_pages(event, plan: Plan, api: MediaWikiAPI, journal: dict) -> None:
