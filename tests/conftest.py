@@ -381,3 +381,18 @@ def store_backend(request, monkeypatch):
     url = request.getfixturevalue("postgres_server").new_database()
     monkeypatch.setenv("WIKITOWN_STORE_URL", url)
     return url
+
+
+@pytest.fixture
+def town(tmp_path, monkeypatch):
+    """A small event (one site, 常楽寺) in a private events folder and WIKITOWN_HOME."""
+    from wikitown.store.events import create_event
+    from wikitown.store.sites import upsert_sites
+
+    events = tmp_path / "events"
+    monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
+    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
+    ev = create_event(events / "town", name="town", lat=34.86, lon=138.32, radius_km=3, code="CODE-7Q4K-2026")
+    upsert_sites(ev.store, [{"id": "s1", "name": "常楽寺", "lat": 34.8647761, "lon": 138.3246443}])
+    yield ev
+    ev.close()

@@ -6,28 +6,17 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
 
 from tests.harness import PROJECT_ROOT
 from tests.harness.requirements import need
 from tests.photo_samples import jpeg
 from wikitown.finds.capture import list_finds
 from wikitown.finds.importer import import_photos
-from wikitown.store.events import create_event
-from wikitown.store.sites import upsert_sites
 
 NOTE_OF_AKI = "Aki's own note"
 
 
-@pytest.fixture
-def town(tmp_path, monkeypatch):
-    events = tmp_path / "events"
-    monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
-    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
-    ev = create_event(events / "town", name="town", lat=34.86, lon=138.32, radius_km=3, code="CODE-7Q4K-2026")
-    upsert_sites(ev.store, [{"id": "s1", "name": "常楽寺", "lat": 34.8647761, "lon": 138.3246443}])
-    yield ev
-    ev.close()
+# `town`: the small event fixture in tests/conftest.py
 
 
 def _photo(tmp_path, name, seed):

@@ -4,7 +4,6 @@ in front, allowed host names from the served address, uploads no bigger than the
 import base64
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import time
 import pytest
 import requests
 
+from tests.harness.mediawiki import kill_group
 from tests.harness.mediawiki import reserve_port
 from tests.harness.requirements import need
 from wikitown.core.paths import PROJECT_ROOT
@@ -93,11 +93,7 @@ def served(tmp_path):
             pytest.fail((tmp_path / "serve.log").read_text())
         yield port
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        kill_group(proc, timeout=15)
         log.close()
 
 

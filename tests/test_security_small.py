@@ -19,18 +19,9 @@ from wikitown.core.errors import InputError
 from wikitown.finds.capture import join_event, list_finds, submit_find
 from wikitown.finds.importer import import_photos
 from wikitown.store.events import check_join_code, create_event
-from wikitown.store.sites import upsert_sites
 
 
-@pytest.fixture
-def town(tmp_path, monkeypatch):
-    events = tmp_path / "events"
-    monkeypatch.setenv("WIKITOWN_EVENTS_DIR", str(events))
-    monkeypatch.setenv("WIKITOWN_HOME", str(tmp_path / "home"))
-    ev = create_event(events / "town", name="town", lat=34.86, lon=138.32, radius_km=3, code="CODE-7Q4K-2026")
-    upsert_sites(ev.store, [{"id": "s1", "name": "常楽寺", "lat": 34.8647761, "lon": 138.3246443}])
-    yield ev
-    ev.close()
+# `town`: the small event fixture in tests/conftest.py
 
 
 # --- a capture sent again ------------------------------------------------------------------

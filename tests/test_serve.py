@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import signal
 import ssl
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import pytest
 import requests
 from cryptography import x509
 
+from tests.harness.mediawiki import kill_group
 from tests.harness.mediawiki import reserve_port
 from tests.harness.requirements import need
 from wikitown.core.paths import PROJECT_ROOT
@@ -102,9 +102,5 @@ def test_https_server_answers_on_loopback(tmp_path):
             requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=5)
         assert f"https://127.0.0.1:{port}/phone/?event=demo-yaizu" in output
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        kill_group(proc, timeout=15)
         log.close()
