@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.harness.apptest import signed_in
+from tests.harness.apptest import md_shown, signed_in
 from wikitown.finds import access
 from wikitown.core.config import load_config
 
@@ -45,7 +45,7 @@ def test_create_event_in_the_app(events):
 ])
 def test_bad_input_is_named_and_nothing_is_made(events, slug, center, message):
     at = _fill(_organizer(), name="x", slug=slug, center=center, org="organizer secret 1", lib="librarian secret 1")
-    assert any(message in e.value for e in at.error)
+    assert any(message in md_shown(e.value) for e in at.error)
     assert sorted(p.name for p in events.iterdir()) == ["demo-yaizu"]
 
 

@@ -37,7 +37,7 @@ def test_gives_up_with_a_clear_message(standin):
     server.route("GET", "/down", (503, {}, "down"))
     with pytest.raises(ServiceUnavailable) as err:
         HttpClient(retries=1, backoff=0.01).get_json(f"{server.url}/down", service="Overpass API")
-    assert "Overpass API" in err.value.message("en")
+    assert "OpenStreetMap (Overpass)" in err.value.message("en")  # the service named as the catalogue names it
     assert "接続できませんでした" in err.value.message("ja")
 
 

@@ -371,7 +371,10 @@ def test_the_whole_event(tmp_path, start_app, phone_context, standin, mediawiki,
     assert len(on_wiki_files) == len(finds) and on_wiki_pages == local.pages and len(local.pages) == 1
     published = mediawiki.page_text(on_wiki_pages[0])
     assert toride in on_wiki_pages[0] and "虚空蔵山の登り口に案内板がある" in published and ISBN in published
-    assert [(s["title"], s["isbn"], s["sites"]) for s in local.sources_used] == [(BOOK_TITLE, ISBN, [toride])]
+    used = [(s["title"], s["isbn"], s["sites"]) for s in local.sources_used]
+    assert used[0] == (BOOK_TITLE, ISBN, [toride])
+    # the municipal list the organizer imported is cited too (the lead's facts come from it)
+    assert [(title, isbn) for title, isbn, _ in used[1:]] == [("bunkazai_ichiran.csv", "")] and toride in used[1][2]
     assert org.get_by_text(BOOK_TITLE, exact=False).count() >= 1 and org.get_by_text("焼津 花子").count() >= 1
     kb = round(sum(pages[f]["imageinfo"][0]["size"] for f in on_wiki_files) / 1024)
     allimages = mediawiki.api({"action": "query", "list": "allimages", "aiprefix": toride, "formatversion": "2"})

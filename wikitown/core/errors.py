@@ -18,11 +18,15 @@ class WikitownError(Exception):
             self.key = key
         super().__init__(message or self.key)
 
+    def message_params(self, lang: str) -> dict:
+        """The message's parameters as shown in ``lang``."""
+        return self.params
+
     def message(self, lang: str = "en", *, markdown: bool = False) -> str:
         """In ``lang``; ``markdown=True`` for a Markdown element (parameters escaped)."""
         from wikitown.core.i18n import t
 
-        text = t(self.key, lang, markdown=markdown, **self.params)
+        text = t(self.key, lang, markdown=markdown, **self.message_params(lang))
         # Fall back to the English text given at raise time if the key is unknown.
         if text != self.key:
             return text
@@ -97,11 +101,8 @@ def reason_words(reason: str, lang: str) -> str:
 
 
 class _ServiceMessage(WikitownError):
-    def message(self, lang: str = "en") -> str:
-        from wikitown.core.i18n import t
-
-        text = t(self.key, lang, **service_words(self.params, lang))
-        return text if text != self.key else str(self)
+    def message_params(self, lang: str) -> dict:
+        return service_words(self.params, lang)  # the service's name and the reason in words
 
 
 class ServiceUnavailable(_ServiceMessage):

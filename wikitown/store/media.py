@@ -6,10 +6,12 @@ crash never leaves half a photo under its final name.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import re
 from pathlib import Path
 
+from wikitown.core.errors import DiskFull
 from wikitown.core.fsutil import atomic_write_bytes
 
 MEDIA_DIR = "media"
@@ -53,5 +55,10 @@ def _private_dirs(event_dir: Path, folder: Path) -> None:
         missing.append(folder)
         folder = folder.parent
     for new in reversed(missing):
-        new.mkdir(mode=0o700, exist_ok=True)
+        try:
+            new.mkdir(mode=0o700, exist_ok=True)
+        except OSError as exc:  # no room for one more folder is a full disk too
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFull(str(new)) from exc
+            raise
         new.chmod(0o700)  # mkdir's mode is cut by the umask
