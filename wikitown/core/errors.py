@@ -97,11 +97,17 @@ def reason_words(reason: str, lang: str) -> str:
 
 
 class _ServiceMessage(WikitownError):
-    def message(self, lang: str = "en") -> str:
+    def message(self, lang: str = "en", *, markdown: bool = False) -> str:
         from wikitown.core.i18n import t
 
-        text = t(self.key, lang, **service_words(self.params, lang))
-        return text if text != self.key else str(self)
+        text = t(self.key, lang, markdown=markdown, **service_words(self.params, lang))
+        if text != self.key:
+            return text
+        if markdown:
+            from wikitown.core.markdown import markdown_param
+
+            return markdown_param(str(self))
+        return str(self)
 
 
 class ServiceUnavailable(_ServiceMessage):
