@@ -1,9 +1,9 @@
 """A first-time organizer's day in a real browser (issue 16): Chromium at laptop size, the Japanese UI,
 a copy of the bundled demo event (158 sites), no network and no pywikibot configuration.
 
-sign in with the demo passphrase -> plan with the default settings (no site chosen by hand): every
-team fits its time, paintings and performances stay out -> print team 1's sheet (pdftotext, pdffonts)
--> a participant's photo arrives -> the publish preview, offline, with what could not be checked
+the home page -> the organizer's page, signed in with the demo passphrase -> a plan with the default
+settings (no site chosen by hand): every team fits its time, paintings and performances stay out ->
+print team 1's sheet (pdftotext, pdffonts) -> a participant's photo arrives -> the publish preview, offline, with what could not be checked
 marked and explained in Japanese -> every organizer tab. On every page: no English from the list of
 known leaks (tests/test_ui_japanese.py) and no ISO timestamps in the visible text.
 
@@ -77,7 +77,11 @@ def test_a_first_time_organizer_plans_prints_and_previews_offline(tmp_path, star
     found: list[str] = []
 
     # 1. Sign in with the demo's passphrase -------------------------------------------------------------
-    goto_app(page, f"{app}/organizer")
+    goto_app(page, app)  # the home page, then the organizer's page from the menu
+    found += _leaks(page, "home")
+    page.get_by_role("link", name="主催者").click()
+    wait_for_app(page)
+    page.get_by_label("パスフレーズ").wait_for()
     found += _leaks(page, "sign-in")
     page.get_by_label("パスフレーズ").fill(DEMO_PASSPHRASES["organizer"])
     page.get_by_role("button", name="ログイン").click()
