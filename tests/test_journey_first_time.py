@@ -4,8 +4,9 @@ a copy of the bundled demo event (158 sites), no network and no pywikibot config
 the home page -> the organizer's page, signed in with the demo passphrase -> a plan with the default
 settings (no site chosen by hand): every team fits its time, paintings and performances stay out ->
 print team 1's sheet (pdftotext, pdffonts) -> a participant's photo arrives -> the publish preview,
-offline, with what could not be checked marked and explained in Japanese -> every organizer tab. On every page: no English from the list of
-known leaks (tests/test_ui_japanese.py) and no ISO timestamps in the visible text.
+offline, with what could not be checked marked and explained in Japanese -> every organizer tab.
+On every page: no English from the list of known leaks (tests/test_ui_japanese.py) and no ISO
+timestamps in the visible text.
 
 Screenshots: test-artifacts/screenshots/first-time-NN-*.png
 """
