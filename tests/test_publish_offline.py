@@ -184,3 +184,28 @@ def test_date_taken_in_file_pages_and_names(taken, expected):
         assert "{{According to Exif data|" + expected + "}}" in text
     else:
         assert "|date=\n" in text
+
+
+def test_publish_goes_to_the_wikis_the_event_names(tmp_path, monkeypatch):
+    """By default Commons and the event's Wikipedia; a wiki named in [services] or by
+    WIKITOWN_*_API_URL (a local wiki, a proxy, a test) is where the plan reads and apply writes,
+    as the gaps and the report do. Given arguments win."""
+    from wikitown.core.config import save_config
+    from wikitown.core.services import env_var
+    from wikitown.publish import spec_text, wiki_specs
+    from wikitown.store.events import open_event
+
+    for name in ("wiki_api", "commons_api"):
+        monkeypatch.delenv(env_var(name), raising=False)
+    b = EventBuilder(tmp_path)
+    assert [spec_text(s) for s in wiki_specs(b.event)] == ["commons:commons", "wikipedia:ja"]
+    b.event.config.services = {"wiki_api": "https://wiki.example.org/w/api.php"}
+    save_config(b.event.dir, b.event.config)
+    event = open_event(b.event.dir)
+    assert [spec_text(s) for s in wiki_specs(event)] == ["commons:commons", "https://wiki.example.org/w/api.php"]
+    monkeypatch.setenv(env_var("commons_api"), "http://127.0.0.1:9/w/api.php")
+    monkeypatch.setenv(env_var("wiki_api"), "http://127.0.0.1:9/w/api.php")
+    assert [spec_text(s) for s in wiki_specs(event)] == ["http://127.0.0.1:9/w/api.php"] * 2
+    assert [spec_text(s) for s in wiki_specs(event, family="townwiki")] == ["townwiki:townwiki"] * 2
+    assert [spec_text(s) for s in wiki_specs(event, api_url="http://w.test/api.php")] == ["http://w.test/api.php"] * 2
+    event.close()

@@ -227,6 +227,8 @@ def _edit(ctx: Context, plan: Plan) -> None:
 
 
 def _downloads(ctx: Context, plan: Plan) -> None:
+    """Downloads do not run the view again (on_click="ignore"): a rerun that replaces the buttons while
+    one file is fetched could lose the next click, and nothing on the page changes with a download."""
     t = ctx.t
     event = ctx.event
     st.markdown(f"**{t('plan.ui.downloads')}**")
@@ -248,19 +250,21 @@ def _downloads(ctx: Context, plan: Plan) -> None:
     if prepared and prepared[0] == stamp:
         files = prepared[1]
         st.download_button(t("plan.ui.download_zip"), zip_bundle(files, f"{event.slug}-plan"),
-                           file_name=f"{event.slug}-plan.zip", mime="application/zip", key="plan_dl_zip")
+                           file_name=f"{event.slug}-plan.zip", mime="application/zip", key="plan_dl_zip",
+                           on_click="ignore")
         cols = st.columns(3)
         for i, name in enumerate(n for n in files if n.startswith("team-")):
             team = int(name.split("-")[1].split(".")[0])
             kind = "pdf" if name.endswith(".pdf") else "gpx"
             cols[i % 3].download_button(t(f"plan.ui.download_{kind}", team=team), files[name], file_name=name,
                                         mime="application/pdf" if kind == "pdf" else "application/gpx+xml",
-                                        key=f"plan_dl_{name}")
+                                        key=f"plan_dl_{name}", on_click="ignore")
     else:
         from wikitown.walk.planner import plan_csv_bytes
 
         st.download_button(t("plan.ui.download_csv"), lambda: plan_csv_bytes(plan), file_name="plan.csv",
-                           mime="text/csv", key="plan_dl_csv", help=t("orgapp.help.plan_csv"))
+                           mime="text/csv", key="plan_dl_csv", help=t("orgapp.help.plan_csv"),
+                           on_click="ignore")
 
 
 def render(ctx: Context) -> None:
@@ -312,7 +316,7 @@ def render(ctx: Context) -> None:
                                        for x in plan.left_out]),
                          hide_index=True, width="stretch", key="plan_left_out")
             st.download_button(t("plan.ui.left_out_csv"), left_out_csv_bytes(plan), file_name="left_out.csv",
-                               mime="text/csv", key="plan_dl_left_out")
+                               mime="text/csv", key="plan_dl_left_out", on_click="ignore")
     _summary(ctx, plan)
     _map(ctx, plan)
     _team_tables(ctx, plan)

@@ -18,15 +18,27 @@ def wiki_specs(event, *, family: str = "", lang: str = "", api_url: str = "", us
                files_family: str = "", files_lang: str = "", files_api_url: str = "") -> tuple[WikiSpec, WikiSpec]:
     """(where files go, where drafts go). By default Commons and the event's Wikipedia;
     ``family``/``lang``/``api_url`` name one wiki for both (a test wiki, a local wiki),
-    ``files_*`` override the files' wiki alone."""
-    pages = WikiSpec(family or "wikipedia", lang or (event.config.wiki if not family else family), api_url, user)
+    ``files_*`` override the files' wiki alone. With none given, a wiki the event's services name
+    (``[services]`` or ``WIKITOWN_WIKI_API_URL`` / ``WIKITOWN_COMMONS_API_URL``) is the default, so
+    publishing reads and writes the wiki the gaps and the report read."""
+    default_pages = "" if family or api_url else _configured_service(event, "wiki_api")
+    pages = WikiSpec(family or "wikipedia", lang or (event.config.wiki if not family else family),
+                     api_url or default_pages, user)
     if files_family or files_lang or files_api_url:
         files = WikiSpec(files_family or "commons", files_lang or files_family or "commons", files_api_url, user)
     elif family or api_url:
         files = WikiSpec(pages.family, pages.code, api_url, user)
     else:
-        files = WikiSpec("commons", "commons", "", user)
+        files = WikiSpec("commons", "commons", _configured_service(event, "commons_api"), user)
     return files, pages
+
+
+def _configured_service(event, name: str) -> str:
+    """The event's endpoint for service ``name`` when it is not the public default, else ""."""
+    from wikitown.core.services import DEFAULTS
+
+    url = event.service(name)
+    return "" if url == DEFAULTS[name].replace("{lang}", event.config.wiki) else url
 
 
 def make_plan(event, files_spec: WikiSpec, pages_spec: WikiSpec, *, progress=None, account: str = "",
