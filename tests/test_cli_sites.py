@@ -71,7 +71,7 @@ def test_gaps_with_one_source_down(tmp_path, mediawiki, standin):
     assert run(["sites", "import", str(listing), "--event", str(event.dir)], env=env).returncode == 0
     res = run(["gaps", str(event.dir)], env=env)
     assert res.returncode == 1
-    assert "OpenStreetMap failed: Could not reach Overpass API" in res.stderr  # the failed source, named ...
+    assert "OpenStreetMap failed: Could not reach OpenStreetMap (Overpass)" in res.stderr  # the failed source, named ...
     assert "[1/4] Asking OpenStreetMap" in res.stderr and "[4/4] Done." in res.stderr  # progress
     assert "wikidata: 2 sites" in res.stdout  # ... and the others still done
     # the event names its town but the graph has no item for it: said, and only the circle is asked
@@ -93,7 +93,7 @@ def test_gaps_with_one_source_down(tmp_path, mediawiki, standin):
     # The wiki down too: statuses become "unchecked", never guessed.
     with mediawiki.down():
         res = run(["gaps", str(event.dir), "--no-osm", "--no-geocode"], env=env)
-    assert res.returncode == 1 and "Wikipedia failed: Could not reach Wikipedia API" in res.stderr
+    assert res.returncode == 1 and "Wikipedia failed: Could not reach Wikipedia (connection refused)" in res.stderr
     ev = open_event(event.dir)
     with ev.store.read() as conn:
         statuses = set(conn.execute(sa.select(sites.c.article_status)).scalars())

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 
 from wikitown.core.csvout import FORMULA_START, csv_bytes, safe_cell, unguard
 from wikitown.finds.export import COLUMNS as FIND_COLUMNS

@@ -32,6 +32,10 @@ def _cases() -> dict[str, bytes]:
 def test_the_wiki_reads_gps_and_date_from_every_publish_copy(mediawiki, pywikibot_dir, tmp_path):
     import pywikibot
 
+    from wikitown.net.wiki import close_session
+
+    # A clean session of our own: an earlier test in this process may have ended the account's.
+    close_session(pywikibot.Site("townwiki", "townwiki"), pywikibot.config.usernames["townwiki"]["townwiki"])
     site = pywikibot.Site("townwiki", "townwiki")
     site.login()
     tag = uuid.uuid4().hex[:8]

@@ -300,6 +300,10 @@ class Wiki:
     def user(self) -> str:
         return self.site.user() or self.site.username() or ""
 
+    @property
+    def api_url(self) -> str:
+        return self.spec.api_url or self.site.base_url(self.site.apipath())
+
     def close(self) -> None:
         """The publish is over: log out (the wiki ends the session), delete pywikibot's cookie
         file for this account, clear this wiki's cookies from memory and forget the password."""
@@ -346,10 +350,13 @@ def close_session(site, user: str) -> None:
             path.unlink()
         except FileNotFoundError:
             pass
+    # pywikibot keeps one Site object per wiki and user for the process; this one's session is
+    # over, so the next use gets a fresh object that logs in anew (a kept one held stale tokens).
+    import pywikibot  # noqa: PLC0415
 
-    @property
-    def api_url(self) -> str:
-        return self.spec.api_url or self.site.base_url(self.site.apipath())
+    for key, cached in list(getattr(pywikibot, "_sites", {}).items()):
+        if cached is site:
+            del pywikibot._sites[key]
 
 
 def connect(spec: WikiSpec, bot_password: SessionBotPassword | None = None) -> Wiki:
