@@ -95,6 +95,8 @@ def test_noto_cjk_cannot_be_embedded_by_reportlab(font):
     from pathlib import Path
 
     if not Path(font).is_file():
-        pytest.skip("fonts-noto-cjk is not installed")
+        from tests.harness.requirements import missing
+
+        missing("fonts-noto-cjk is not installed (scripts/install-test-deps.sh)")
     with pytest.raises(Exception, match="postscript outlines are not supported"):
         TTFont("NotoTest", font, subfontIndex=0)

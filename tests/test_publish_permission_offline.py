@@ -2,7 +2,6 @@
 refusal of {{self}}/{{own}} for others' photos, the VRT tags, the reasons a photo is held."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import mwparserfromhell
@@ -86,8 +85,10 @@ def test_copyright_lines_compared_with_the_credit():
     assert names_someone_else("佐藤一郎", ["山田花子", "Hanako"])
 
 
-@pytest.mark.skipif(not shutil.which("exiftool"), reason="exiftool is the independent writer here")
 def test_embedded_creators_read_from_exif_xmp_and_iptc(tmp_path):
+    from tests.harness.requirements import need
+
+    need("exiftool", "exiftool is the independent writer here")
     path = tmp_path / "p.jpg"
     path.write_bytes(jpeg())
     subprocess.run(["exiftool", "-q", "-overwrite_original", "-charset", "iptc=UTF8", "-codedcharacterset=utf8",
