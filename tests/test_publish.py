@@ -280,6 +280,13 @@ def test_session_bot_password_never_written_anywhere(tmp_path, mediawiki, specs,
         def emit(self, record):
             records.append(self.format(record))
 
+    # pywikibot sets up its logging once per process and clears the handlers of "pywiki" then;
+    # have that done now, and undo whatever an earlier test left (a disabled logger), before listening.
+    import pywikibot.bot
+
+    pywikibot.bot.init_handlers()
+    for name in [n for n in logging.root.manager.loggerDict if n == "pywiki" or n.startswith("pywiki.")]:
+        logging.getLogger(name).disabled = False
     pwb_logger = logging.getLogger("pywiki")
     handler, old_level = Keep(logging.DEBUG), pwb_logger.level
     pwb_logger.addHandler(handler)
