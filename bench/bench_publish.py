@@ -33,7 +33,7 @@ def main() -> int:
     from tests.harness import mediawiki as mw
 
     if not mw.MW_ROOT.joinpath("maintenance/install.php").is_file() or not shutil.which("php"):
-        print("bench_publish: needs Debian's mediawiki package and php (see ../shared/notes/test-wiki.md)")
+        print("bench_publish: needs Debian's mediawiki package and php (scripts/install-test-deps.sh installs them)")
         return 2
     work = Path(tempfile.mkdtemp(prefix="wikitown-bench-publish-"))
     secrets = mw.WikiSecrets()

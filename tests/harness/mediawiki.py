@@ -1,6 +1,6 @@
 """A real MediaWiki 1.39 (Debian package) on loopback, served by ``php -S``, for tests.
 
-Recipe (see ../shared/notes/test-wiki.md): install.php into a *template* folder once per test
+Recipe (Debian's mediawiki package, SQLite, php -S; docs/development.md): install.php into a *template* folder once per test
 run, make it relocatable, add accounts and seed templates, then ``cp -a`` the template into a fresh
 folder and serve it with PHP's built-in server on a reserved loopback port.
 

@@ -4,8 +4,8 @@ and the copies wikitown keeps (a JPEG to publish, a thumbnail).
 * The type comes from the bytes, never the name: JPEG, PNG, HEIC/HEIF, WebP, AVIF.
 * GPS, time taken and orientation are read with exifread (fast: it never decodes
   pixels) and, where exifread raises or finds nothing, with Pillow (pillow-heif
-  registered). Both fail on real files in different ways
-  (``../shared/notes/field-facts.md``), so every value is checked: 0/0 rationals,
+  registered). Both fail on real files in different ways, so every value
+  is checked: 0/0 rationals,
   NaN and out-of-range coordinates mean "no GPS".
 * The capture time is read from every place cameras and software write it (EXIF,
   XMP, IPTC; order in :mod:`wikitown.finds.photo_meta`), and ``taken_at_source``

@@ -1,5 +1,5 @@
 """A Commons file page, as the Commons app and WikiShootMe write them
-(``../shared/notes/wiki-conventions.md``), built as mwparserfromhell nodes.
+(Commons' conventions, summarised in docs/publish.md), built as mwparserfromhell nodes.
 
 Everything a participant or a data source wrote (notes, credit, site names,
 category names) goes through :func:`wikitown.core.wikitext.escape` or is cleaned to a

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-# P1435 values (../shared/notes/field-facts.md): Q-id -> (Japanese name, level).
+# P1435 (heritage designation) values: Q-id -> (Japanese name, level).
 WIKIDATA_DESIGNATIONS: dict[str, tuple[str, str]] = {
     "Q1139795": ("国宝", "national"),
     "Q1188622": ("重要文化財", "national"),
