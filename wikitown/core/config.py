@@ -271,20 +271,9 @@ def load_config(event_dir: Path) -> EventConfig:
 def config_to_toml(cfg: EventConfig) -> dict:
     """The TOML mapping for ``cfg`` (the inverse of :func:`parse_config`)."""
     out: dict = {"name": cfg.name, "code": cfg.code, "wiki": cfg.wiki}
-    if cfg.description:
-        out["description"] = cfg.description
-    if cfg.start_date:
-        out["start_date"] = cfg.start_date
-    if cfg.end_date:
-        out["end_date"] = cfg.end_date
-    if cfg.contact:
-        out["contact"] = cfg.contact
-    if cfg.attribution:
-        out["attribution"] = cfg.attribution
-    if cfg.public_url:
-        out["public_url"] = cfg.public_url
-    if cfg.demo:
-        out["demo"] = True
+    for name in ("description", "start_date", "end_date", "contact", "attribution", "public_url", "demo"):
+        if getattr(cfg, name):  # optional keys are written only when set
+            out[name] = getattr(cfg, name)
     out["licence"] = cfg.licence
     out["area"] = {k: v for k, v in asdict(cfg.area).items() if v not in ("", None)}
     out["commons"] = {"categories": cfg.commons_categories, "event_category": cfg.event_category}
